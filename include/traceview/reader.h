@@ -1,0 +1,35 @@
+/* reader.h: the interface every input format implements.
+ *
+ * A reader is a const table of functions (lwan's cache_funcs habit), listed in
+ * tv_readers[]. Detection asks every probe about the content, never the file
+ * name; the best score wins. read() scans the mapped bytes and fills one
+ * builder per chunk of input, in input order; the caller merges them. */
+#ifndef TRACEVIEW_READER_H
+#define TRACEVIEW_READER_H
+
+#include <stddef.h>
+#include "traceview/error.h"
+#include "traceview/store.h"
+#include "traceview/trace.h"
+
+struct tv_reader {
+  const char *name;        /* "chrome-json" */
+  const char *description; /* "Chrome trace event JSON" */
+  /** 0 (not this format) .. 100 (certainly this format), from the first bytes */
+  int (*probe)(const char *p, size_t len);
+  /** reads t->map into *builders (array of *n_builders, malloc'd, caller
+   *  frees); sets t->format and may add warnings. 0 or TV_E* with err. */
+  int (*read)(tv_trace_t *t, const tv_open_opts_t *opts, tv_builder_t **builders,
+              size_t *n_builders, tv_error_t *err);
+};
+
+extern const tv_reader_t tv_chrome_json_reader;
+
+/** NULL-terminated list of all readers */
+extern const tv_reader_t *const tv_readers[];
+
+/** Picks the reader for bytes p[0..len). Returns NULL and fills err (naming
+ *  file) when none fits: empty file, compressed input, unknown content. */
+const tv_reader_t *tv_detect(const char *p, size_t len, const char *file, tv_error_t *err);
+
+#endif

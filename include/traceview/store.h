@@ -1,0 +1,191 @@
+/* store.h: the event store, the index every view and query reads.
+ *
+ * Readers do not write the store directly: each one fills a tv_builder_t for a
+ * chunk of its input (raw events in file order, chunk-local string ids), and
+ * tv_store_build merges the builders in chunk order into the store: it remaps
+ * string ids, concatenates per-thread columns, matches B/E pairs, sorts each
+ * thread's slices and computes depth and self time. Any split of the input at
+ * event boundaries gives the same store as one builder over the whole input.
+ *
+ * Units: timestamps and durations are integer nanoseconds (int64). */
+#ifndef TRACEVIEW_STORE_H
+#define TRACEVIEW_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "traceview/error.h"
+#include "traceview/intern.h"
+
+#define TV_MAX_DEPTH_STORED 65535u /* depth column is uint16; deeper clamps */
+#define TV_CAT_OVERFLOW 65535u     /* category id column is uint16 */
+
+/* Repairs and anomalies, counted with the offset of the first occurrence.
+ * X(name, description) */
+#define TV_DIAG_MAP(X)                                                      \
+  X(unmatched_end, "E events with no open B (dropped)")                     \
+  X(unclosed_begin, "B events never closed (closed at the end of the trace)") \
+  X(negative_duration, "X events with a negative dur (kept as 0)")          \
+  X(overlapping, "slices that end after their parent (not properly nested)") \
+  X(missing_ts, "events without a usable ts (skipped)")                     \
+  X(missing_phase, "events without ph (skipped)")                           \
+  X(too_many_categories, "categories beyond 65535 (merged)")                \
+  X(depth_clamped, "slices nested deeper than 65535 (depth clamped)")
+
+enum {
+#define TV__DIAG_ENUM(name, desc) TV_DIAG_##name,
+  TV_DIAG_MAP(TV__DIAG_ENUM)
+#undef TV__DIAG_ENUM
+  TV_DIAG_COUNT
+};
+
+typedef struct tv_diag {
+  uint64_t count[TV_DIAG_COUNT];
+  int64_t first_off[TV_DIAG_COUNT]; /* -1 when count is 0 */
+} tv_diag_t;
+
+void tv_diag_init(tv_diag_t *d);
+void tv_diag_add(tv_diag_t *d, int kind, int64_t off);
+const char *tv_diag_name(int kind);
+const char *tv_diag_desc(int kind);
+
+/* Columns of one thread's slices, sorted by (start, longer first, offset).
+ * Invariants (established by tv_store_build):
+ * (1) start_ns is non-decreasing; equal starts have non-increasing dur_ns.
+ * (2) depth[i] > 0 implies a slice j < i with depth[j] == depth[i] - 1 that
+ *     contains start_ns[i] (its parent); zero-length slices are never parents.
+ * (3) 0 <= self_ns[i] <= dur_ns[i]. */
+typedef struct tv_slices {
+  int64_t *start_ns;
+  int64_t *dur_ns;
+  int64_t *self_ns;
+  uint32_t *name;   /* interned */
+  uint32_t *detail; /* interned args.detail, TV_NO_STRING when absent */
+  uint64_t *off;    /* byte offset of the X or B event */
+  uint16_t *cat;    /* index into cats; 0 = no category */
+  uint16_t *depth;
+  size_t n, cap;
+} tv_slices_t;
+
+typedef struct tv_instants {
+  int64_t *ts_ns;
+  uint32_t *name;
+  uint64_t *off;
+  size_t n, cap;
+} tv_instants_t;
+
+/* B/E events waiting to be matched (builder only). */
+typedef struct tv_marks {
+  int64_t *ts_ns;
+  uint64_t *off;
+  uint32_t *name, *detail, *cat; /* meaningful for B */
+  uint8_t *is_begin;
+  size_t n, cap;
+} tv_marks_t;
+
+typedef struct tv_thread {
+  int64_t pid, tid;
+  uint32_t name;         /* thread_name, or the string tid, or TV_NO_STRING */
+  int32_t sort_index;
+  bool has_sort_index;
+  bool listed;           /* has timeline events or thread metadata */
+  uint32_t max_depth;    /* nesting levels (0 when no slices) */
+  uint64_t n_end_events; /* E events seen (for "listed") */
+  tv_slices_t slices;
+  tv_instants_t instants;
+  tv_marks_t marks;      /* builder only; empty in a built store */
+} tv_thread_t;
+
+typedef struct tv_process {
+  int64_t pid;
+  uint32_t name;
+  int32_t sort_index;
+  bool has_sort_index;
+} tv_process_t;
+
+typedef struct tv_counter {
+  int64_t pid;
+  uint32_t name, series; /* event name and args key */
+  int64_t *ts_ns;
+  double *value;
+  uint64_t *off;
+  size_t n, cap;
+} tv_counter_t;
+
+/* LLVM's "Total <pass>" summary events: not timeline events. */
+typedef struct tv_llvm_total {
+  uint32_t name;
+  int64_t pid, tid;
+  int64_t dur_ns;
+  int64_t count;
+  double avg_ms;
+  uint64_t off;
+} tv_llvm_total_t;
+
+/* Raw phase counts: one-byte ph values in by_byte, anything else by string. */
+typedef struct tv_phase_counts {
+  uint64_t by_byte[256];
+  uint32_t *other_ph;   /* interned ph strings of length != 1 */
+  uint64_t *other_n;
+  size_t n_other, cap_other;
+} tv_phase_counts_t;
+
+/* Common part of builder and store. */
+typedef struct tv_tables {
+  tv_intern_t strings;
+  tv_thread_t *threads; size_t n_threads, cap_threads;
+  tv_process_t *procs; size_t n_procs, cap_procs;
+  tv_counter_t *counters; size_t n_counters, cap_counters;
+  tv_llvm_total_t *totals; size_t n_totals, cap_totals;
+  uint32_t *cats; size_t n_cats, cap_cats; /* category index -> string id */
+  tv_phase_counts_t phases;
+  tv_diag_t diag;
+  uint64_t n_raw_events;
+  /* private lookup caches */
+  uint32_t *thread_slots; uint32_t thread_mask;
+  size_t last_thread;
+} tv_tables_t;
+
+typedef tv_tables_t tv_builder_t;
+
+typedef struct tv_store {
+  tv_tables_t t;
+  int64_t min_ns, max_ns;     /* time range; min > max when empty */
+  uint64_t n_slices, n_instants, n_counter_samples;
+} tv_store_t;
+
+/* ---- builder: what readers call ---- */
+int tv_builder_init(tv_builder_t *b);
+void tv_builder_free(tv_builder_t *b);
+/** thread for (pid, tid), created when new; NULL on out of memory */
+tv_thread_t *tv_builder_thread(tv_builder_t *b, int64_t pid, int64_t tid);
+tv_process_t *tv_builder_process(tv_builder_t *b, int64_t pid);
+/** category index for an interned category string id */
+uint16_t tv_builder_cat(tv_builder_t *b, uint32_t cat_id);
+int tv_builder_add_slice(tv_builder_t *b, tv_thread_t *th, int64_t ts, int64_t dur,
+                         uint32_t name, uint32_t detail, uint16_t cat, uint64_t off);
+int tv_builder_add_mark(tv_builder_t *b, tv_thread_t *th, int is_begin, int64_t ts,
+                        uint32_t name, uint32_t detail, uint16_t cat, uint64_t off);
+int tv_builder_add_instant(tv_builder_t *b, tv_thread_t *th, int64_t ts,
+                           uint32_t name, uint64_t off);
+int tv_builder_add_counter(tv_builder_t *b, int64_t pid, uint32_t name, uint32_t series,
+                           int64_t ts, double value, uint64_t off);
+int tv_builder_add_total(tv_builder_t *b, const tv_llvm_total_t *total);
+int tv_builder_count_phase(tv_builder_t *b, const char *ph, size_t len);
+
+/* ---- store ---- */
+/** merges builders (consumed: they are freed) in order into store */
+int tv_store_build(tv_store_t *store, tv_builder_t *builders, size_t n, tv_error_t *err);
+void tv_store_free(tv_store_t *store);
+/** bytes held by the index (columns, strings, tables), for the memory budget */
+size_t tv_store_bytes(const tv_store_t *store);
+static inline tv_str_t tv_store_str(const tv_store_t *s, uint32_t id) {
+  return tv_intern_str(&s->t.strings, id);
+}
+/** finds the thread (pid, tid) or NULL */
+const tv_thread_t *tv_store_thread(const tv_store_t *s, int64_t pid, int64_t tid);
+const tv_process_t *tv_store_process(const tv_store_t *s, int64_t pid);
+/** number of raw events with phase ph (any length) */
+uint64_t tv_store_phase_count(const tv_store_t *s, const char *ph, size_t len);
+
+#endif

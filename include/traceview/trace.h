@@ -1,0 +1,55 @@
+/* trace.h: one opened trace: its mapping, its index, and what reading it
+ * found (format, warnings). State diagram of a trace as used by the CLI:
+ *
+ *   CLOSED -> MAPPED [tv_map_open] -> DETECTED [tv_detect] -> READY
+ *   [reader->read + tv_store_build]; any step -> ERROR (tv_error_t filled);
+ *   READY -> CLOSED [tv_trace_close].
+ */
+#ifndef TRACEVIEW_TRACE_H
+#define TRACEVIEW_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "traceview/error.h"
+#include "traceview/map.h"
+#include "traceview/store.h"
+
+/** called while indexing with bytes done so far; total is the file size */
+typedef void (*tv_progress_fn)(void *ud, uint64_t done, uint64_t total);
+
+typedef struct tv_open_opts {
+  tv_progress_fn progress; /* may be NULL */
+  void *progress_ud;
+} tv_open_opts_t;
+
+typedef struct tv_warning {
+  int64_t offset; /* -1 when not about a position */
+  char *msg;
+} tv_warning_t;
+
+typedef struct tv_reader tv_reader_t;
+
+typedef struct tv_trace {
+  tv_map_t map;               /* read-only */
+  tv_store_t store;           /* read-only after open */
+  const tv_reader_t *reader;  /* read-only: the reader that read it */
+  const char *format;         /* read-only: e.g. "chrome-json-object" */
+  bool truncated;             /* read-only: the input was cut inside an event */
+  char display_time_unit[8];  /* read-only: "ms", "ns" or "" */
+  tv_warning_t *warnings;     /* read-only */
+  size_t n_warnings;
+  double index_seconds;       /* read-only: wall time of read + build */
+} tv_trace_t;
+
+/** maps and indexes path. On error fills err and leaves t closed. */
+int tv_trace_open(tv_trace_t *t, const char *path, const tv_open_opts_t *opts,
+                  tv_error_t *err);
+/** the same over bytes already in memory (not copied; must outlive t) */
+int tv_trace_open_memory(tv_trace_t *t, const void *bytes, size_t len, const char *name,
+                         const tv_open_opts_t *opts, tv_error_t *err);
+void tv_trace_close(tv_trace_t *t);
+/** records a warning about byte offset off (or -1) */
+void tv_trace_warn(tv_trace_t *t, int64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,46 @@
+/* cli.h: the command-line front end: one cli_<command>.c per command, shared
+ * helpers in cli.c. Commands return the process exit code. */
+#ifndef TRACEVIEW_CLI_H
+#define TRACEVIEW_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include "traceview/str.h"
+#include "traceview/trace.h"
+
+typedef struct tv_command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary; /* one line for `traceview --help` */
+  const char *usage;   /* full help text for `traceview CMD --help` */
+} tv_command_t;
+
+extern const tv_command_t tv_cmd_serve, tv_cmd_info, tv_cmd_summary, tv_cmd_index;
+
+/** prints "traceview CMD: MSG" and a hint to --help; returns exit code 2 */
+int tv_cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/** opens and indexes path with progress (unless quiet) and prints warnings.
+ *  progress_mode as in tv_progress_init. Returns 0 or the exit code. */
+int tv_cli_open(tv_trace_t *t, const char *path, bool quiet, int progress_mode);
+/** as above over bytes in memory (the bundled example) */
+int tv_cli_open_memory(tv_trace_t *t, const void *bytes, size_t len, const char *name,
+                       bool quiet, int progress_mode);
+/** prints an error as "traceview: FILE: byte N: MSG"; returns its exit code */
+int tv_cli_print_error(const tv_error_t *err);
+/** "1.23 s", "45.6 ms", "789 us", "12 ns" */
+const char *tv_fmt_duration(int64_t ns, char *buf, size_t cap);
+/** "1.4 GB", "56.0 MB", "512 B" */
+const char *tv_fmt_bytes(uint64_t bytes, char *buf, size_t cap);
+/** "7,312,345" */
+const char *tv_fmt_count(uint64_t n, char *buf, size_t cap);
+/** a new JSON string from a view (jansson copies it) */
+json_t *tv_json_str(tv_str_t s);
+/** dumps root (stolen) to stdout with a final newline; returns 0 or 1 */
+int tv_json_print(json_t *root, bool pretty);
+/** the bundled example trace (generated at build time) */
+extern const unsigned char tv_example_trace[];
+extern const size_t tv_example_trace_len;
+
+#endif

@@ -1,0 +1,329 @@
+/* demangle.c: symbol demangling with libiberty, and the namespace root of a
+ * demangled symbol (used to group functions by crate or namespace).
+ *
+ * Demangling is what cplus_demangle(sym, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO)
+ * does (Rust first, because legacy Rust symbols are also valid Itanium
+ * names, then Itanium C++), but through libiberty's callback entry points,
+ * so that:
+ *  - the output is bounded: a few hundred bytes of hostile input can make
+ *    either demangler print gigabytes (backreferences and substitutions
+ *    expand exponentially), so we stop once the output passes a cap;
+ *  - there is no global state (cplus_demangle reads the global demangling
+ *    style when no style bit is set), so it is safe from any thread;
+ *  - we own the allocation: the result is plain malloc memory.
+ * DMGL_VERBOSE stays off: with it, libiberty keeps the legacy Rust
+ * "::h<hash>" suffix and prints v0 crate disambiguators ("core[c1f1...]"). */
+#include "traceview/demangle.h"
+
+#include <demangle.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+  /* Longer input is refused outright: no real symbol is this long. */
+  TV_DEMANGLE_MAX_IN = 64 * 1024,
+  /* Shorter input is copied to the stack to add the NUL libiberty needs. */
+  TV_DEMANGLE_STACK_IN = 512,
+  /* Demangling stops when the output would exceed this. */
+  TV_DEMANGLE_MAX_OUT = 256 * 1024,
+  /* libiberty refuses Itanium names over DEMANGLE_RECURSION_LIMIT / 2 bytes
+   * (it sizes stack arrays by 2 * length) unless DMGL_NO_RECURSE_LIMIT is
+   * given. Up to this length we retry with the limit off: the arrays then
+   * take about 300 KiB of stack and parsing depth is bounded by the length. */
+  TV_DEMANGLE_DEEP_IN = 4096,
+};
+
+/* Output collector for the libiberty callbacks. `done` is where the callback
+ * jumps when the output gets too long or memory runs out: the callback
+ * variants keep all their state on the stack, so abandoning them is safe.
+ * (One exception: libiberty's v0 printer holds a small malloc'd buffer while
+ * it prints a punycode identifier; abandoning it there leaks that buffer.
+ * That takes an over-the-cap hostile symbol and costs at most a few times
+ * the symbol's length.) */
+typedef struct tv_dm_sink {
+  char *buf;
+  size_t len, cap;
+  jmp_buf done;
+} tv_dm_sink_t;
+
+static void tv_dm_put(const char *s, size_t n, void *opaque) {
+  tv_dm_sink_t *k = opaque;
+  if (n > TV_DEMANGLE_MAX_OUT - k->len)
+    longjmp(k->done, 1);
+  if (k->len + n + 1 > k->cap) {
+    size_t cap = k->cap ? k->cap : 256;
+    while (cap < k->len + n + 1)
+      cap *= 2;
+    char *nb = realloc(k->buf, cap);
+    if (!nb)
+      longjmp(k->done, 1);
+    k->buf = nb;
+    k->cap = cap;
+  }
+  memcpy(k->buf + k->len, s, n);
+  k->len += n;
+  k->buf[k->len] = '\0';
+}
+
+enum { TV_DM_RUST, TV_DM_ITANIUM };
+
+/* One demangling attempt into k; 1 on success. setjmp lives here, not in the
+ * caller that owns k, so k's contents stay well defined after a longjmp. */
+static int tv_dm_try(tv_dm_sink_t *k, const char *sym, int which,
+                     int options) {
+  k->len = 0; /* a failed attempt may have printed part of a name */
+  if (setjmp(k->done))
+    return 0;
+  if (which == TV_DM_RUST)
+    return rust_demangle_callback(sym, options, tv_dm_put, k) != 0;
+  return cplus_demangle_v3_callback(sym, options, tv_dm_put, k) != 0;
+}
+
+static int tv_is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static int tv_is_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+
+int tv_looks_mangled(const char *s, size_t len) {
+  if (!s)
+    return 0;
+  /* Mach-O prefixes every symbol with one more underscore. */
+  if (len >= 4 && s[0] == '_' && s[1] == '_' && (s[2] == 'Z' || s[2] == 'R')) {
+    s++;
+    len--;
+  }
+  if (len < 3 || s[0] != '_')
+    return 0;
+  unsigned char c = (unsigned char)s[2];
+  if (s[1] == 'Z') {
+    /* <encoding> starts with a <source-name> length, N (nested), Z (local),
+     * S (std / substitution), L (internal linkage), T/G (vtables, thunks,
+     * guards), W (C++20 module), D (DC: structured binding) or a lowercase
+     * operator name (_Znwm is operator new). */
+    if (tv_is_digit(c) || tv_is_lower(c))
+      return 1;
+    switch (c) {
+    case 'N': case 'Z': case 'S': case 'L': case 'T': case 'G': case 'W':
+    case 'D':
+      return 1;
+    default:
+      return 0;
+    }
+  }
+  if (s[1] == 'R') {
+    /* v0: optional encoding version (a decimal), then a <path>, which starts
+     * with C (crate root), N (nested), M/X/Y (impls), I (generic args) or B
+     * (backref). This rejects "_Rest" and MSVC's "__RTC_*". */
+    if (tv_is_digit(c))
+      return 1;
+    switch (c) {
+    case 'C': case 'N': case 'M': case 'X': case 'Y': case 'I': case 'B':
+      return 1;
+    default:
+      return 0;
+    }
+  }
+  return 0;
+}
+
+char *tv_demangle(const char *s, size_t len) {
+  /* Bound before anything else, and refuse embedded NULs: libiberty would
+   * silently demangle only the part before one. */
+  if (!s || len > TV_DEMANGLE_MAX_IN || !tv_looks_mangled(s, len) ||
+      memchr(s, '\0', len))
+    return NULL;
+  if (s[1] == '_') { /* "__Z" / "__R": drop the Mach-O underscore */
+    s++;
+    len--;
+  }
+
+  char small[TV_DEMANGLE_STACK_IN];
+  char *sym = len < sizeof small ? small : malloc(len + 1);
+  if (!sym)
+    return NULL;
+  memcpy(sym, s, len);
+  sym[len] = '\0';
+
+  const int opts = DMGL_PARAMS | DMGL_ANSI;
+  tv_dm_sink_t k = {0};
+  /* Rust first: legacy Rust names are valid Itanium names too, and the C++
+   * demangler would keep their $LT$-style escapes and hash. */
+  int ok = tv_dm_try(&k, sym, TV_DM_RUST, opts);
+  if (!ok && sym[1] == 'Z') {
+    ok = tv_dm_try(&k, sym, TV_DM_ITANIUM, opts);
+    if (!ok && len > DEMANGLE_RECURSION_LIMIT / 2 && len <= TV_DEMANGLE_DEEP_IN)
+      ok = tv_dm_try(&k, sym, TV_DM_ITANIUM, opts | DMGL_NO_RECURSE_LIMIT);
+  }
+
+  if (sym != small)
+    free(sym);
+  if (!ok || k.len == 0) {
+    free(k.buf);
+    return NULL;
+  }
+  return k.buf;
+}
+
+/* ---- symbol roots ---- */
+
+typedef struct tv_cur {
+  const char *p, *end;
+} tv_cur_t;
+
+static int tv_at(const tv_cur_t *c, const char *p, const char *lit) {
+  size_t n = strlen(lit);
+  return (size_t)(c->end - p) >= n && memcmp(p, lit, n) == 0;
+}
+
+static int tv_has_path_sep(const char *s, const char *end) {
+  for (const char *p = s; p + 1 < end; p++)
+    if (p[0] == ':' && p[1] == ':')
+      return 1;
+  return 0;
+}
+
+static int tv_is_ident(unsigned char c) {
+  return tv_is_digit(c) || tv_is_lower(c) || (c >= 'A' && c <= 'Z') ||
+         c == '_' || c == '$' || c >= 0x80;
+}
+
+/* Itanium special names that libiberty prints as "<what> for X" or
+ * "<what> to X": the root is X's. */
+static const char *tv_skip_special(const tv_cur_t *c, const char *p) {
+  static const char *const prefixes[] = {
+      "vtable for ", "VTT for ", "construction vtable for ",
+      "typeinfo for ", "typeinfo name for ", "typeinfo fn for ",
+      "non-virtual thunk to ", "virtual thunk to ",
+      "covariant return thunk to ", "guard variable for ",
+      "TLS init function for ", "TLS wrapper function for ",
+      "hidden alias for ", "transaction clone for ",
+      "non-transaction clone for ", "global constructors keyed to ",
+      "global destructors keyed to ", "java Class for ",
+  };
+  for (int again = 1; again;) {
+    again = 0;
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+      if (tv_at(c, p, prefixes[i])) {
+        p += strlen(prefixes[i]);
+        again = 1;
+      }
+    if (tv_at(c, p, "reference temporary #")) { /* "... #0 for X" */
+      const char *q = p;
+      while (q < c->end && !tv_at(c, q, " for "))
+        q++;
+      if (q < c->end) {
+        p = q + 5;
+        again = 1;
+      }
+    }
+  }
+  return p;
+}
+
+/* After "operator", skip the operator's own punctuation ("<<", "()", "->")
+ * so that it is not taken for brackets. */
+static const char *tv_skip_operator(const tv_cur_t *c, const char *p) {
+  if (tv_at(c, p, "()") || tv_at(c, p, "[]"))
+    return p + 2;
+  while (p < c->end && *p && strchr("+-*/%^&|~!=<>,", *p))
+    p++;
+  return p;
+}
+
+/* C++ template functions print their return type first:
+ * "bool ns::f<int>(int)". If a space at bracket depth 0 comes before the
+ * first depth-0 '(', the name starts after the last such space. Strings
+ * without a depth-0 '(' are left alone. */
+static const char *tv_skip_return_type(const tv_cur_t *c, const char *p) {
+  const char *name = p;
+  int depth = 0, frozen = 0;
+  for (const char *q = p; q < c->end; q++) {
+    unsigned char ch = (unsigned char)*q;
+    if (depth == 0 && tv_at(c, q, "operator") &&
+        (q == p || !tv_is_ident((unsigned char)q[-1])) &&
+        (q + 8 == c->end || !tv_is_ident((unsigned char)q[8]))) {
+      /* "operator new", "operator unsigned long": spaces no longer split
+       * the return type from the name. */
+      frozen = 1;
+      q = tv_skip_operator(c, q + 8) - 1;
+      continue;
+    }
+    if (ch == '-' && q + 1 < c->end && q[1] == '>') { /* Rust "-> T" */
+      q++;
+      continue;
+    }
+    if (ch == '(' && depth == 0)
+      return q > name ? name : p;
+    if (ch == '<' || ch == '(' || ch == '[' || ch == '{')
+      depth++;
+    else if (ch == '>' || ch == ')' || ch == ']' || ch == '}')
+      depth -= depth > 0;
+    else if (ch == ' ' && depth == 0 && !frozen && q + 1 < c->end &&
+             q[1] != ' ' && q[1] != '(')
+      name = q + 1;
+  }
+  return p;
+}
+
+/* Skips what wraps the first path: '<' of a qualified path, references,
+ * pointers, "dyn"/"impl" and the like, "::" of the global scope. */
+static const char *tv_skip_wrappers(const tv_cur_t *c, const char *p) {
+  static const char *const words[] = {"mut ", "const ", "dyn ", "impl ",
+                                      "unsafe ", "::"};
+  for (;;) {
+    if (p < c->end && (*p == '<' || *p == '&' || *p == '*' || *p == ' ')) {
+      p++;
+      continue;
+    }
+    if (p + 1 < c->end && *p == '\'' && tv_is_ident((unsigned char)p[1])) {
+      p++; /* lifetime: "&'a T" */
+      while (p < c->end && tv_is_ident((unsigned char)*p))
+        p++;
+      continue;
+    }
+    size_t i;
+    for (i = 0; i < sizeof words / sizeof *words; i++)
+      if (tv_at(c, p, words[i]))
+        break;
+    if (i == sizeof words / sizeof *words)
+      return p;
+    p += strlen(words[i]);
+  }
+}
+
+/* The end of the bracket group opening at p, or NULL if it never closes. */
+static const char *tv_group_end(const tv_cur_t *c, const char *p) {
+  char open = *p, close = open == '(' ? ')' : ']';
+  int depth = 0;
+  for (const char *q = p; q < c->end; q++) {
+    if (*q == open)
+      depth++;
+    else if (*q == close && --depth == 0)
+      return q + 1;
+  }
+  return NULL;
+}
+
+tv_str_t tv_symbol_root(const char *s, size_t len) {
+  tv_str_t whole = tv_str(s, len);
+  if (!s || len == 0 || !tv_has_path_sep(s, s + len))
+    return whole; /* a file name, "[module]", "main": its own root */
+
+  tv_cur_t c = {s, s + len};
+  const char *p = tv_skip_special(&c, s);
+  p = tv_skip_return_type(&c, p);
+  p = tv_skip_wrappers(&c, p);
+
+  const char *q;
+  if (p < c.end && (*p == '[' || *p == '(')) {
+    /* A slice, array or tuple ("<[T]>::len", "<(A, B) as Tr>::f") or C++'s
+     * "(anonymous namespace)": the whole group is the root. */
+    q = tv_group_end(&c, p);
+  } else {
+    q = p;
+    while (q < c.end && *q && !tv_at(&c, q, "::") && !strchr("<>()[],; {}", *q))
+      q++;
+  }
+  if (!q || q == p)
+    return whole; /* nothing sensible: never return an empty view */
+  return tv_str(p, (size_t)(q - p));
+}

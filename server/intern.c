@@ -1,0 +1,165 @@
+/* intern.c: open-addressing string table with linear probing.
+ *
+ * Invariants:
+ * (1) slots has a power-of-two size and is at most half full.
+ * (2) strs[0] is "" so id 0 means "no string" in every column.
+ * (3) a stored view is never moved or freed before tv_intern_free. */
+#include "traceview/intern.h"
+#include "traceview/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct tv_arena_block {
+  tv_arena_block_t *next;
+  size_t used, cap;
+  char data[];
+};
+
+/* Reads 8 bytes at a time: names and symbols are 10-200 bytes, and a
+ * byte-at-a-time hash is visible in the indexer's profile. */
+uint32_t tv_hash_bytes(const char *p, size_t len) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)len;
+  while (len >= 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+    h ^= h >> 29;
+    p += 8;
+    len -= 8;
+  }
+  uint64_t w = 0;
+  memcpy(&w, p, len);
+  h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+  h ^= h >> 32;
+  return (uint32_t)h;
+}
+
+int tv_intern_init(tv_intern_t *t) {
+  memset(t, 0, sizeof *t);
+  t->cap = 64;
+  t->strs = malloc(t->cap * sizeof *t->strs);
+  t->hashes = malloc(t->cap * sizeof *t->hashes);
+  t->slots = calloc(128, sizeof *t->slots);
+  if (!t->strs || !t->hashes || !t->slots) {
+    tv_intern_free(t);
+    return TV_ENOMEM;
+  }
+  t->mask = 127;
+  t->strs[0] = tv_str("", 0);
+  t->hashes[0] = tv_hash_bytes("", 0);
+  t->slots[t->hashes[0] & t->mask] = 1;
+  t->n = 1;
+  return 0;
+}
+
+void tv_intern_free(tv_intern_t *t) {
+  if (!t) return;
+  free(t->strs);
+  free(t->hashes);
+  free(t->slots);
+  for (tv_arena_block_t *b = t->arena, *next; b; b = next) {
+    next = b->next;
+    free(b);
+  }
+  memset(t, 0, sizeof *t);
+}
+
+static int grow_slots(tv_intern_t *t) {
+  uint32_t nslots = (t->mask + 1) * 2;
+  uint32_t *slots = calloc(nslots, sizeof *slots);
+  if (!slots) return TV_ENOMEM;
+  uint32_t mask = nslots - 1;
+  for (uint32_t id = 0; id < t->n; id++) {
+    uint32_t i = t->hashes[id] & mask;
+    while (slots[i]) i = (i + 1) & mask;
+    slots[i] = id + 1;
+  }
+  free(t->slots);
+  t->slots = slots;
+  t->mask = mask;
+  return 0;
+}
+
+static uint32_t lookup(const tv_intern_t *t, tv_str_t s, uint32_t h, uint32_t *slot) {
+  uint32_t i = h & t->mask;
+  for (;;) {
+    uint32_t v = t->slots[i];
+    if (!v) break;
+    uint32_t id = v - 1;
+    if (t->hashes[id] == h && tv_str_eq(t->strs[id], s)) return id;
+    i = (i + 1) & t->mask;
+  }
+  *slot = i;
+  return UINT32_MAX;
+}
+
+uint32_t tv_intern_find(const tv_intern_t *t, tv_str_t s) {
+  uint32_t slot;
+  return lookup(t, s, tv_hash_bytes(s.p, s.len), &slot);
+}
+
+uint32_t tv_intern(tv_intern_t *t, tv_str_t s, int *is_new) {
+  uint32_t h = tv_hash_bytes(s.p, s.len), slot;
+  uint32_t id = lookup(t, s, h, &slot);
+  if (is_new) *is_new = id == UINT32_MAX;
+  if (id != UINT32_MAX) return id;
+  if (t->n == UINT32_MAX - 1) return UINT32_MAX;
+  if (t->n == t->cap) {
+    uint32_t cap = t->cap * 2;
+    tv_str_t *strs = realloc(t->strs, cap * sizeof *strs);
+    if (!strs) return UINT32_MAX;
+    t->strs = strs;
+    uint32_t *hashes = realloc(t->hashes, cap * sizeof *hashes);
+    if (!hashes) return UINT32_MAX;
+    t->hashes = hashes;
+    t->cap = cap;
+  }
+  id = t->n++;
+  t->strs[id] = s;
+  t->hashes[id] = h;
+  t->slots[slot] = id + 1;
+  if ((uint64_t)t->n * 2 > (uint64_t)t->mask + 1 && grow_slots(t) != 0) {
+    /* The string is stored; the table is just fuller than it likes. */
+  }
+  return id;
+}
+
+char *tv_intern_alloc(tv_intern_t *t, size_t len) {
+  tv_arena_block_t *b = t->arena;
+  if (!b || b->cap - b->used < len) {
+    size_t cap = len > 60000 ? len : 65536 - sizeof *b;
+    b = malloc(sizeof *b + cap);
+    if (!b) return NULL;
+    b->next = t->arena;
+    b->used = 0;
+    b->cap = cap;
+    t->arena = b;
+    t->arena_bytes += sizeof *b + cap;
+  }
+  char *p = b->data + b->used;
+  b->used += len;
+  return p;
+}
+
+char *tv_intern_copy(tv_intern_t *t, const char *p, size_t len) {
+  char *d = tv_intern_alloc(t, len ? len : 1);
+  if (d && len) memcpy(d, p, len);
+  return d;
+}
+
+size_t tv_intern_bytes(const tv_intern_t *t) {
+  return (size_t)t->cap * (sizeof *t->strs + sizeof *t->hashes) +
+         ((size_t)t->mask + 1) * sizeof *t->slots + t->arena_bytes;
+}
+
+void tv_intern_adopt_arena(tv_intern_t *dst, tv_intern_t *src) {
+  if (!src->arena) return;
+  tv_arena_block_t *last = src->arena;
+  while (last->next) last = last->next;
+  last->next = dst->arena;
+  dst->arena = src->arena;
+  dst->arena_bytes += src->arena_bytes;
+  src->arena = NULL;
+  src->arena_bytes = 0;
+}

@@ -1,0 +1,251 @@
+/* query.c: grouped statistics over slices.
+ *
+ * Work per slice is two array lookups (filter verdict and group of its
+ * string id); regex matching, demangling and key hashing happen once per
+ * distinct string, so the cost follows the number of distinct names, not
+ * the number of events. */
+#include "traceview/query.h"
+#include "traceview/demangle.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const group_names[] = {"name", "detail", "category", "thread", "crate"};
+static const char *const sort_names[] = {"total", "self", "count", "avg", "max", "key"};
+
+int tv_group_by_parse(const char *s) {
+  for (int i = 0; i < 5; i++)
+    if (strcmp(s, group_names[i]) == 0) return i;
+  if (strcmp(s, "cat") == 0) return TV_GROUP_CATEGORY;
+  return -1;
+}
+
+const char *tv_group_by_name(tv_group_by_t g) { return group_names[g]; }
+
+int tv_sort_by_parse(const char *s) {
+  for (int i = 0; i < 6; i++)
+    if (strcmp(s, sort_names[i]) == 0) return i;
+  return -1;
+}
+
+typedef struct acc {
+  uint64_t count;
+  int64_t total_ns, self_ns, max_ns;
+  uint32_t max_thread;
+  uint64_t max_slice;
+} acc_t;
+
+typedef struct qctx {
+  const tv_store_t *store;
+  const tv_summary_opts_t *opts;
+  tv_summary_t *out;
+  acc_t *accs;
+  size_t cap_accs;
+} qctx_t;
+
+/* Interns a key; its id is the group index. Returns UINT32_MAX on OOM. */
+static uint32_t group_for_key(qctx_t *q, const char *p, size_t len) {
+  tv_intern_t *keys = &q->out->keys;
+  int is_new;
+  uint32_t id = tv_intern(keys, tv_str(p, len), &is_new);
+  if (id == UINT32_MAX) return id;
+  if (is_new) {
+    /* Keys must outlive the caller's buffer: copy them into the arena, NUL-terminated. */
+    char *copy = tv_intern_alloc(keys, len + 1);
+    if (!copy) return UINT32_MAX;
+    memcpy(copy, p, len);
+    copy[len] = '\0';
+    keys->strs[id].p = copy;
+  }
+  if (id >= q->cap_accs) {
+    size_t cap = q->cap_accs ? q->cap_accs * 2 : 256;
+    while (cap <= id) cap *= 2;
+    acc_t *a = realloc(q->accs, cap * sizeof *a);
+    if (!a) return UINT32_MAX;
+    memset(a + q->cap_accs, 0, (cap - q->cap_accs) * sizeof *a);
+    q->accs = a;
+    q->cap_accs = cap;
+  }
+  return id;
+}
+
+/* Key of a string id for name/detail/crate grouping. */
+static uint32_t group_for_string(qctx_t *q, uint32_t sid, const char *empty_key) {
+  tv_str_t s = tv_store_str(q->store, sid);
+  if (s.len == 0) return group_for_key(q, empty_key, strlen(empty_key));
+  char *dem = NULL;
+  if (q->opts->demangle && tv_looks_mangled(s.p, s.len)) dem = tv_demangle(s.p, s.len);
+  const char *p = dem ? dem : s.p;
+  size_t len = dem ? strlen(dem) : s.len;
+  if (q->opts->group_by == TV_GROUP_CRATE) {
+    tv_str_t root = tv_symbol_root(p, len);
+    p = root.p;
+    len = root.len;
+  }
+  uint32_t g = group_for_key(q, p, len);
+  free(dem);
+  return g;
+}
+
+static int name_matches(const regex_t *re, tv_str_t s) {
+  char stack[256];
+  char *buf = s.len < sizeof stack ? stack : malloc(s.len + 1);
+  if (!buf) return 0;
+  memcpy(buf, s.p, s.len);
+  buf[s.len] = '\0';
+  int ok = regexec(re, buf, 0, NULL, 0) == 0;
+  if (buf != stack) free(buf);
+  return ok;
+}
+
+static int cmp_rows(const void *x, const void *y, void *ctx) {
+  const tv_summary_row_t *a = x, *b = y;
+  int64_t va = 0, vb = 0;
+  switch (*(const tv_sort_by_t *)ctx) {
+    case TV_SORT_TOTAL: va = a->total_ns; vb = b->total_ns; break;
+    case TV_SORT_SELF: va = a->self_ns; vb = b->self_ns; break;
+    case TV_SORT_COUNT: va = (int64_t)a->count; vb = (int64_t)b->count; break;
+    case TV_SORT_AVG:
+      va = a->count ? a->total_ns / (int64_t)a->count : 0;
+      vb = b->count ? b->total_ns / (int64_t)b->count : 0;
+      break;
+    case TV_SORT_MAX: va = a->max_ns; vb = b->max_ns; break;
+    case TV_SORT_KEY: break;
+  }
+  if (va != vb) return va > vb ? -1 : 1;
+  return strcmp(a->key, b->key);
+}
+
+int tv_summary_compute(const tv_store_t *store, const tv_summary_opts_t *opts,
+                       tv_summary_t *out, tv_error_t *err) {
+  memset(out, 0, sizeof *out);
+  int rc = TV_ENOMEM;
+  regex_t re;
+  bool have_re = false;
+  if (opts->filter) {
+    int e = regcomp(&re, opts->filter, REG_EXTENDED | REG_NOSUB);
+    if (e != 0) {
+      char msg[256];
+      regerror(e, &re, msg, sizeof msg);
+      return tv_error_set(err, TV_EUSAGE, NULL, -1, "bad --filter regular expression '%s': %s",
+                          opts->filter, msg);
+    }
+    have_re = true;
+  }
+  qctx_t q = {.store = store, .opts = opts, .out = out};
+  const tv_tables_t *t = &store->t;
+  uint32_t n_strings = t->strings.n;
+  int8_t *name_ok = NULL;
+  uint32_t *group_of = NULL;
+  if (tv_intern_init(&out->keys) != 0) goto done;
+  name_ok = malloc(n_strings);
+  group_of = malloc((size_t)n_strings * sizeof *group_of);
+  if (!name_ok || !group_of) goto done;
+  memset(name_ok, -1, n_strings);
+  memset(group_of, 0xff, (size_t)n_strings * sizeof *group_of);
+  uint32_t cat_group[65536];
+  memset(cat_group, 0xff, sizeof cat_group);
+
+  for (size_t ti = 0; ti < t->n_threads; ti++) {
+    const tv_thread_t *th = &t->threads[ti];
+    const tv_slices_t *s = &th->slices;
+    uint32_t thread_group = UINT32_MAX;
+    if (opts->group_by == TV_GROUP_THREAD && s->n) {
+      char key[600];
+      tv_str_t nm = tv_store_str(store, th->name);
+      if (nm.len)
+        snprintf(key, sizeof key, "%.*s", (int)(nm.len < 500 ? nm.len : 500), nm.p);
+      else
+        snprintf(key, sizeof key, "%lld:%lld", (long long)th->pid, (long long)th->tid);
+      thread_group = group_for_key(&q, key, strlen(key));
+      if (thread_group == UINT32_MAX) goto done;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+      uint32_t nm = s->name[i];
+      if (have_re) {
+        if (name_ok[nm] < 0) name_ok[nm] = (int8_t)name_matches(&re, tv_store_str(store, nm));
+        if (!name_ok[nm]) continue;
+      }
+      uint32_t g;
+      switch (opts->group_by) {
+        case TV_GROUP_NAME:
+          if ((g = group_of[nm]) == UINT32_MAX) g = group_of[nm] = group_for_string(&q, nm, "(no name)");
+          break;
+        case TV_GROUP_DETAIL: {
+          uint32_t d = s->detail[i];
+          if ((g = group_of[d]) == UINT32_MAX)
+            g = group_of[d] = group_for_string(&q, d, "(no detail)");
+          break;
+        }
+        case TV_GROUP_CRATE: {
+          uint32_t sym = s->detail[i] ? s->detail[i] : nm;
+          if ((g = group_of[sym]) == UINT32_MAX) g = group_of[sym] = group_for_string(&q, sym, "(no name)");
+          break;
+        }
+        case TV_GROUP_CATEGORY: {
+          uint16_t c = s->cat[i];
+          if ((g = cat_group[c]) == UINT32_MAX) {
+            tv_str_t cs = c < t->n_cats ? tv_store_str(store, t->cats[c]) : TV_STR_LIT("(other)");
+            if (cs.len == 0) cs = TV_STR_LIT("(none)");
+            g = cat_group[c] = group_for_key(&q, cs.p, cs.len);
+          }
+          break;
+        }
+        default:
+          g = thread_group;
+          break;
+      }
+      if (g == UINT32_MAX) goto done;
+      acc_t *a = &q.accs[g];
+      int64_t dur = s->dur_ns[i];
+      a->count++;
+      a->total_ns += dur;
+      a->self_ns += s->self_ns[i];
+      if (dur > a->max_ns || a->count == 1) {
+        a->max_ns = dur;
+        a->max_thread = (uint32_t)ti;
+        a->max_slice = i;
+      }
+    }
+  }
+
+  out->rows = calloc(out->keys.n ? out->keys.n : 1, sizeof *out->rows);
+  if (!out->rows) goto done;
+  for (uint32_t g = 0; g < out->keys.n && g < q.cap_accs; g++) {
+    const acc_t *a = &q.accs[g];
+    if (!a->count) continue;
+    tv_summary_row_t *r = &out->rows[out->n_rows++];
+    r->key = out->keys.strs[g].p;
+    r->count = a->count;
+    r->total_ns = a->total_ns;
+    r->self_ns = a->self_ns;
+    r->max_ns = a->max_ns;
+    r->max_thread = a->max_thread;
+    r->max_slice = a->max_slice;
+    out->events += a->count;
+    out->total_ns += a->total_ns;
+    out->self_ns += a->self_ns;
+  }
+  tv_sort_by_t sort_by = opts->sort_by;
+  qsort_r(out->rows, out->n_rows, sizeof *out->rows, cmp_rows, &sort_by);
+  rc = 0;
+done:
+  if (have_re) regfree(&re);
+  free(name_ok);
+  free(group_of);
+  free(q.accs);
+  if (rc) {
+    tv_summary_free(out);
+    return tv_error_set(err, rc, NULL, -1, "out of memory");
+  }
+  return 0;
+}
+
+void tv_summary_free(tv_summary_t *sum) {
+  if (!sum) return;
+  free(sum->rows);
+  tv_intern_free(&sum->keys);
+  memset(sum, 0, sizeof *sum);
+}

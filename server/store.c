@@ -1,0 +1,715 @@
+/* store.c: builders (per-chunk raw tables) and their merge into the store.
+ *
+ * NOTES ON THE DESIGN
+ * A reader appends raw events to a builder in file order. tv_store_build then:
+ *   1. merges builders in chunk order (remapping chunk-local string ids);
+ *   2. computes the time range over slices, B/E marks, instants, counters;
+ *   3. per thread, matches B/E marks into slices (stable timestamp order,
+ *      unclosed B closed at the end of the trace);
+ *   4. per thread, sorts slices by (start, longer first, offset) and walks
+ *      them with a stack to set depth and self time (see docs/cli.md,
+ *      "Nesting and self time"; zero-length slices are never parents);
+ *   5. sorts threads by (pid, sort index, tid).
+ * Steps 3-5 depend only on the merged tables, so any chunking of the input
+ * at event boundaries produces the same store.
+ *
+ * Columns grow with realloc: glibc moves large blocks with mremap, so spare
+ * capacity costs address space, not resident memory. */
+#include "traceview/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- diag */
+
+static const char *const diag_names[] = {
+#define TV__DIAG_NAME(name, desc) #name,
+    TV_DIAG_MAP(TV__DIAG_NAME)
+#undef TV__DIAG_NAME
+};
+static const char *const diag_descs[] = {
+#define TV__DIAG_DESC(name, desc) desc,
+    TV_DIAG_MAP(TV__DIAG_DESC)
+#undef TV__DIAG_DESC
+};
+
+void tv_diag_init(tv_diag_t *d) {
+  for (int i = 0; i < TV_DIAG_COUNT; i++) {
+    d->count[i] = 0;
+    d->first_off[i] = -1;
+  }
+}
+
+void tv_diag_add(tv_diag_t *d, int kind, int64_t off) {
+  if (d->count[kind]++ == 0 || (off >= 0 && off < d->first_off[kind]))
+    d->first_off[kind] = off;
+}
+
+const char *tv_diag_name(int kind) { return diag_names[kind]; }
+const char *tv_diag_desc(int kind) { return diag_descs[kind]; }
+
+/* ------------------------------------------------------------- columns */
+
+/* Reallocates every column in cols (element sizes in sizes) to ncap rows. */
+static int resize_columns(size_t *cap, size_t ncap, void **cols[], const size_t sizes[],
+                          int ncols) {
+  for (int i = 0; i < ncols; i++) {
+    void *p = realloc(*cols[i], ncap * sizes[i]);
+    if (!p) return TV_ENOMEM;
+    *cols[i] = p;
+  }
+  *cap = ncap;
+  return 0;
+}
+
+/* Grows every column to hold at least need rows (by 1.5x steps). */
+static int grow_columns(size_t *cap, size_t need, void **cols[], const size_t sizes[],
+                        int ncols) {
+  if (need <= *cap) return 0;
+  size_t ncap = *cap ? *cap : 16;
+  while (ncap < need) ncap += ncap / 2 + 16;
+  return resize_columns(cap, ncap, cols, sizes, ncols);
+}
+
+#define GROW_ARRAY(arr, n, cap)                                             \
+  ((n) < (cap) ? 0 : grow_columns(&(cap), (n) + 1, (void **[]){(void **)&(arr)}, \
+                                  (size_t[]){sizeof *(arr)}, 1))
+
+#define SLICE_COLUMNS(s)                                                   \
+  (void **[]){(void **)&(s)->start_ns, (void **)&(s)->dur_ns, (void **)&(s)->self_ns, \
+              (void **)&(s)->name, (void **)&(s)->detail, (void **)&(s)->off,  \
+              (void **)&(s)->cat, (void **)&(s)->depth},                        \
+      (size_t[]){8, 8, 8, 4, 4, 8, 2, 2}, 8
+#define INSTANT_COLUMNS(s)                                                          \
+  (void **[]){(void **)&(s)->ts_ns, (void **)&(s)->name, (void **)&(s)->off},       \
+      (size_t[]){8, 4, 8}, 3
+
+static int slices_reserve(tv_slices_t *s, size_t need) {
+  return grow_columns(&s->cap, need, SLICE_COLUMNS(s));
+}
+
+static void slices_free(tv_slices_t *s) {
+  free(s->start_ns); free(s->dur_ns); free(s->self_ns); free(s->name);
+  free(s->detail); free(s->off); free(s->cat); free(s->depth);
+  memset(s, 0, sizeof *s);
+}
+
+static int instants_reserve(tv_instants_t *s, size_t need) {
+  return grow_columns(&s->cap, need, INSTANT_COLUMNS(s));
+}
+
+static void instants_free(tv_instants_t *s) {
+  free(s->ts_ns); free(s->name); free(s->off);
+  memset(s, 0, sizeof *s);
+}
+
+static int marks_reserve(tv_marks_t *m, size_t need) {
+  return grow_columns(&m->cap, need,
+                      (void **[]){(void **)&m->ts_ns, (void **)&m->off, (void **)&m->name,
+                                  (void **)&m->detail, (void **)&m->cat,
+                                  (void **)&m->is_begin},
+                      (size_t[]){8, 8, 4, 4, 4, 1}, 6);
+}
+
+static void marks_free(tv_marks_t *m) {
+  free(m->ts_ns); free(m->off); free(m->name); free(m->detail); free(m->cat);
+  free(m->is_begin);
+  memset(m, 0, sizeof *m);
+}
+
+static int counter_reserve(tv_counter_t *c, size_t need) {
+  return grow_columns(&c->cap, need,
+                      (void **[]){(void **)&c->ts_ns, (void **)&c->value, (void **)&c->off},
+                      (size_t[]){8, 8, 8}, 3);
+}
+
+/* ------------------------------------------------------------- builder */
+
+int tv_builder_init(tv_builder_t *b) {
+  memset(b, 0, sizeof *b);
+  tv_diag_init(&b->diag);
+  if (tv_intern_init(&b->strings) != 0) return TV_ENOMEM;
+  /* Category index 0 is always "no category" (string id 0). */
+  if (tv_builder_cat(b, TV_NO_STRING) != 0) return TV_ENOMEM;
+  return 0;
+}
+
+static void thread_free(tv_thread_t *th) {
+  slices_free(&th->slices);
+  instants_free(&th->instants);
+  marks_free(&th->marks);
+}
+
+void tv_builder_free(tv_builder_t *b) {
+  if (!b) return;
+  for (size_t i = 0; i < b->n_threads; i++) thread_free(&b->threads[i]);
+  free(b->threads);
+  free(b->procs);
+  for (size_t i = 0; i < b->n_counters; i++) {
+    free(b->counters[i].ts_ns); free(b->counters[i].value); free(b->counters[i].off);
+  }
+  free(b->counters);
+  free(b->totals);
+  free(b->cats);
+  free(b->phases.other_ph);
+  free(b->phases.other_n);
+  free(b->thread_slots);
+  tv_intern_free(&b->strings);
+  memset(b, 0, sizeof *b);
+}
+
+static uint32_t thread_hash(int64_t pid, int64_t tid) {
+  uint64_t h = (uint64_t)pid * 0x9E3779B97F4A7C15ull ^ (uint64_t)tid * 0xC2B2AE3D27D4EB4Full;
+  return (uint32_t)(h ^ (h >> 31));
+}
+
+static int rebuild_thread_slots(tv_tables_t *b) {
+  uint32_t nslots = 64;
+  while (nslots < b->n_threads * 2 + 2) nslots *= 2;
+  uint32_t *slots = calloc(nslots, sizeof *slots);
+  if (!slots) return TV_ENOMEM;
+  for (size_t i = 0; i < b->n_threads; i++) {
+    uint32_t k = thread_hash(b->threads[i].pid, b->threads[i].tid) & (nslots - 1);
+    while (slots[k]) k = (k + 1) & (nslots - 1);
+    slots[k] = (uint32_t)i + 1;
+  }
+  free(b->thread_slots);
+  b->thread_slots = slots;
+  b->thread_mask = nslots - 1;
+  return 0;
+}
+
+static tv_thread_t *find_thread(const tv_tables_t *b, int64_t pid, int64_t tid) {
+  if (!b->thread_slots) return NULL;
+  uint32_t k = thread_hash(pid, tid) & b->thread_mask;
+  for (uint32_t v; (v = b->thread_slots[k]) != 0; k = (k + 1) & b->thread_mask) {
+    tv_thread_t *th = &b->threads[v - 1];
+    if (th->pid == pid && th->tid == tid) return th;
+  }
+  return NULL;
+}
+
+tv_thread_t *tv_builder_thread(tv_builder_t *b, int64_t pid, int64_t tid) {
+  /* Consecutive events are usually on the same thread. */
+  if (b->last_thread < b->n_threads) {
+    tv_thread_t *th = &b->threads[b->last_thread];
+    if (th->pid == pid && th->tid == tid) return th;
+  }
+  tv_thread_t *th = find_thread(b, pid, tid);
+  if (!th) {
+    if (GROW_ARRAY(b->threads, b->n_threads, b->cap_threads) != 0) return NULL;
+    th = &b->threads[b->n_threads++];
+    memset(th, 0, sizeof *th);
+    th->pid = pid;
+    th->tid = tid;
+    if (b->n_threads * 2 + 2 > (size_t)b->thread_mask + 1 || !b->thread_slots) {
+      if (rebuild_thread_slots(b) != 0) {
+        b->n_threads--;
+        return NULL;
+      }
+    } else {
+      uint32_t k = thread_hash(pid, tid) & b->thread_mask;
+      while (b->thread_slots[k]) k = (k + 1) & b->thread_mask;
+      b->thread_slots[k] = (uint32_t)b->n_threads;
+    }
+  }
+  b->last_thread = (size_t)(th - b->threads);
+  return th;
+}
+
+tv_process_t *tv_builder_process(tv_builder_t *b, int64_t pid) {
+  for (size_t i = 0; i < b->n_procs; i++)
+    if (b->procs[i].pid == pid) return &b->procs[i];
+  if (GROW_ARRAY(b->procs, b->n_procs, b->cap_procs) != 0) return NULL;
+  tv_process_t *p = &b->procs[b->n_procs++];
+  memset(p, 0, sizeof *p);
+  p->pid = pid;
+  return p;
+}
+
+uint16_t tv_builder_cat(tv_builder_t *b, uint32_t cat_id) {
+  /* Traces have a handful of categories; a linear scan from the most recent
+   * one is cheaper than a hash. */
+  for (size_t i = b->n_cats; i-- > 0;)
+    if (b->cats[i] == cat_id) return (uint16_t)i;
+  if (b->n_cats >= TV_CAT_OVERFLOW || GROW_ARRAY(b->cats, b->n_cats, b->cap_cats) != 0) {
+    tv_diag_add(&b->diag, TV_DIAG_too_many_categories, -1);
+    return TV_CAT_OVERFLOW;
+  }
+  b->cats[b->n_cats] = cat_id;
+  return (uint16_t)b->n_cats++;
+}
+
+int tv_builder_add_slice(tv_builder_t *b, tv_thread_t *th, int64_t ts, int64_t dur,
+                         uint32_t name, uint32_t detail, uint16_t cat, uint64_t off) {
+  (void)b;
+  tv_slices_t *s = &th->slices;
+  if (s->n == s->cap && slices_reserve(s, s->n + 1) != 0) return TV_ENOMEM;
+  size_t i = s->n++;
+  s->start_ns[i] = ts;
+  s->dur_ns[i] = dur;
+  s->name[i] = name;
+  s->detail[i] = detail;
+  s->off[i] = off;
+  s->cat[i] = cat;
+  return 0;
+}
+
+int tv_builder_add_mark(tv_builder_t *b, tv_thread_t *th, int is_begin, int64_t ts,
+                        uint32_t name, uint32_t detail, uint16_t cat, uint64_t off) {
+  (void)b;
+  tv_marks_t *m = &th->marks;
+  if (m->n == m->cap && marks_reserve(m, m->n + 1) != 0) return TV_ENOMEM;
+  size_t i = m->n++;
+  m->ts_ns[i] = ts;
+  m->off[i] = off;
+  m->name[i] = name;
+  m->detail[i] = detail;
+  m->cat[i] = cat;
+  m->is_begin[i] = (uint8_t)(is_begin != 0);
+  if (!is_begin) th->n_end_events++;
+  return 0;
+}
+
+int tv_builder_add_instant(tv_builder_t *b, tv_thread_t *th, int64_t ts, uint32_t name,
+                           uint64_t off) {
+  (void)b;
+  tv_instants_t *s = &th->instants;
+  if (s->n == s->cap && instants_reserve(s, s->n + 1) != 0) return TV_ENOMEM;
+  size_t i = s->n++;
+  s->ts_ns[i] = ts;
+  s->name[i] = name;
+  s->off[i] = off;
+  return 0;
+}
+
+static tv_counter_t *find_counter(tv_tables_t *b, int64_t pid, uint32_t name,
+                                  uint32_t series) {
+  for (size_t i = b->n_counters; i-- > 0;) {
+    tv_counter_t *c = &b->counters[i];
+    if (c->pid == pid && c->name == name && c->series == series) return c;
+  }
+  if (GROW_ARRAY(b->counters, b->n_counters, b->cap_counters) != 0) return NULL;
+  tv_counter_t *c = &b->counters[b->n_counters++];
+  memset(c, 0, sizeof *c);
+  c->pid = pid;
+  c->name = name;
+  c->series = series;
+  return c;
+}
+
+int tv_builder_add_counter(tv_builder_t *b, int64_t pid, uint32_t name, uint32_t series,
+                           int64_t ts, double value, uint64_t off) {
+  tv_counter_t *c = find_counter(b, pid, name, series);
+  if (!c) return TV_ENOMEM;
+  if (c->n == c->cap && counter_reserve(c, c->n + 1) != 0) return TV_ENOMEM;
+  c->ts_ns[c->n] = ts;
+  c->value[c->n] = value;
+  c->off[c->n] = off;
+  c->n++;
+  return 0;
+}
+
+int tv_builder_add_total(tv_builder_t *b, const tv_llvm_total_t *total) {
+  if (GROW_ARRAY(b->totals, b->n_totals, b->cap_totals) != 0) return TV_ENOMEM;
+  b->totals[b->n_totals++] = *total;
+  return 0;
+}
+
+static int count_other_phase(tv_tables_t *b, uint32_t ph_id, uint64_t n) {
+  tv_phase_counts_t *pc = &b->phases;
+  for (size_t i = 0; i < pc->n_other; i++)
+    if (pc->other_ph[i] == ph_id) {
+      pc->other_n[i] += n;
+      return 0;
+    }
+  if (grow_columns(&pc->cap_other, pc->n_other + 1,
+                   (void **[]){(void **)&pc->other_ph, (void **)&pc->other_n},
+                   (size_t[]){sizeof *pc->other_ph, sizeof *pc->other_n}, 2) != 0)
+    return TV_ENOMEM;
+  pc->other_ph[pc->n_other] = ph_id;
+  pc->other_n[pc->n_other++] = n;
+  return 0;
+}
+
+int tv_builder_count_phase(tv_builder_t *b, const char *ph, size_t len) {
+  b->n_raw_events++;
+  if (len == 1) {
+    b->phases.by_byte[(unsigned char)ph[0]]++;
+    return 0;
+  }
+  uint32_t id = tv_intern(&b->strings, tv_str(ph, len), NULL);
+  if (id == UINT32_MAX) return TV_ENOMEM;
+  return count_other_phase(b, id, 1);
+}
+
+/* --------------------------------------------------------------- merge */
+
+/* Appends src's rows to dst, remapping string ids with map. */
+static int append_thread(tv_thread_t *dst, const tv_thread_t *src, const uint32_t *map,
+                         const uint16_t *cat_map) {
+  const tv_slices_t *s = &src->slices;
+  if (slices_reserve(&dst->slices, dst->slices.n + s->n) != 0) return TV_ENOMEM;
+  for (size_t i = 0; i < s->n; i++) {
+    size_t j = dst->slices.n++;
+    dst->slices.start_ns[j] = s->start_ns[i];
+    dst->slices.dur_ns[j] = s->dur_ns[i];
+    dst->slices.name[j] = map[s->name[i]];
+    dst->slices.detail[j] = map[s->detail[i]];
+    dst->slices.off[j] = s->off[i];
+    dst->slices.cat[j] = s->cat[i] == TV_CAT_OVERFLOW ? TV_CAT_OVERFLOW : cat_map[s->cat[i]];
+  }
+  const tv_instants_t *in = &src->instants;
+  if (instants_reserve(&dst->instants, dst->instants.n + in->n) != 0) return TV_ENOMEM;
+  for (size_t i = 0; i < in->n; i++) {
+    size_t j = dst->instants.n++;
+    dst->instants.ts_ns[j] = in->ts_ns[i];
+    dst->instants.name[j] = map[in->name[i]];
+    dst->instants.off[j] = in->off[i];
+  }
+  const tv_marks_t *m = &src->marks;
+  if (marks_reserve(&dst->marks, dst->marks.n + m->n) != 0) return TV_ENOMEM;
+  for (size_t i = 0; i < m->n; i++) {
+    size_t j = dst->marks.n++;
+    dst->marks.ts_ns[j] = m->ts_ns[i];
+    dst->marks.off[j] = m->off[i];
+    dst->marks.name[j] = map[m->name[i]];
+    dst->marks.detail[j] = map[m->detail[i]];
+    dst->marks.cat[j] = m->cat[i] == TV_CAT_OVERFLOW ? TV_CAT_OVERFLOW : cat_map[m->cat[i]];
+    dst->marks.is_begin[j] = m->is_begin[i];
+  }
+  /* Metadata later in the file wins, as in a single pass. */
+  if (src->name) dst->name = map[src->name];
+  if (src->has_sort_index) {
+    dst->sort_index = src->sort_index;
+    dst->has_sort_index = true;
+  }
+  dst->listed |= src->listed;
+  dst->n_end_events += src->n_end_events;
+  return 0;
+}
+
+/* Merges builder src into dst (which owns the result). */
+static int merge_builder(tv_tables_t *dst, tv_builder_t *src) {
+  int rc = TV_ENOMEM;
+  uint32_t *map = malloc((size_t)src->strings.n * sizeof *map);
+  uint16_t *cat_map = malloc((src->n_cats + 1) * sizeof *cat_map);
+  if (!map || !cat_map) goto out;
+  for (uint32_t i = 0; i < src->strings.n; i++) {
+    map[i] = tv_intern(&dst->strings, src->strings.strs[i], NULL);
+    if (map[i] == UINT32_MAX) goto out;
+  }
+  /* Decoded strings live in src's arena: hand the blocks over. */
+  tv_intern_adopt_arena(&dst->strings, &src->strings);
+  for (size_t i = 0; i < src->n_cats; i++) cat_map[i] = tv_builder_cat(dst, map[src->cats[i]]);
+  for (size_t i = 0; i < src->n_threads; i++) {
+    const tv_thread_t *s = &src->threads[i];
+    tv_thread_t *d = tv_builder_thread(dst, s->pid, s->tid);
+    if (!d || append_thread(d, s, map, cat_map) != 0) goto out;
+  }
+  for (size_t i = 0; i < src->n_procs; i++) {
+    tv_process_t *d = tv_builder_process(dst, src->procs[i].pid);
+    if (!d) goto out;
+    if (src->procs[i].name) d->name = map[src->procs[i].name];
+    if (src->procs[i].has_sort_index) {
+      d->sort_index = src->procs[i].sort_index;
+      d->has_sort_index = true;
+    }
+  }
+  for (size_t i = 0; i < src->n_counters; i++) {
+    const tv_counter_t *s = &src->counters[i];
+    for (size_t k = 0; k < s->n; k++)
+      if (tv_builder_add_counter(dst, s->pid, map[s->name], map[s->series], s->ts_ns[k],
+                                 s->value[k], s->off[k]) != 0)
+        goto out;
+  }
+  for (size_t i = 0; i < src->n_totals; i++) {
+    tv_llvm_total_t t = src->totals[i];
+    t.name = map[t.name];
+    if (tv_builder_add_total(dst, &t) != 0) goto out;
+  }
+  for (int k = 0; k < 256; k++) dst->phases.by_byte[k] += src->phases.by_byte[k];
+  for (size_t i = 0; i < src->phases.n_other; i++)
+    if (count_other_phase(dst, map[src->phases.other_ph[i]], src->phases.other_n[i]) != 0)
+      goto out;
+  for (int k = 0; k < TV_DIAG_COUNT; k++) {
+    if (!src->diag.count[k]) continue;
+    if (!dst->diag.count[k]) dst->diag.first_off[k] = src->diag.first_off[k];
+    dst->diag.count[k] += src->diag.count[k];
+  }
+  dst->n_raw_events += src->n_raw_events;
+  rc = 0;
+out:
+  free(map);
+  free(cat_map);
+  return rc;
+}
+
+/* ------------------------------------------------- matching and nesting */
+
+typedef struct sort_key {
+  int64_t a, b;  /* primary, secondary */
+  uint64_t c;    /* tie-break */
+  size_t idx;
+} sort_key_t;
+
+static int cmp_key(const void *x, const void *y) {
+  const sort_key_t *p = x, *q = y;
+  if (p->a != q->a) return p->a < q->a ? -1 : 1;
+  if (p->b != q->b) return p->b < q->b ? -1 : 1;
+  if (p->c != q->c) return p->c < q->c ? -1 : 1;
+  return 0;
+}
+
+/* Matches B/E marks into slices; marks are freed. */
+static int match_marks(tv_tables_t *t, tv_thread_t *th, int64_t end_of_trace) {
+  tv_marks_t *m = &th->marks;
+  if (m->n == 0) {
+    marks_free(m);
+    return 0;
+  }
+  /* Stable timestamp order: ties keep file order (marks are in file order). */
+  sort_key_t *keys = malloc(m->n * sizeof *keys);
+  size_t *stack = malloc(m->n * sizeof *stack);
+  if (!keys || !stack) {
+    free(keys);
+    free(stack);
+    return TV_ENOMEM;
+  }
+  for (size_t i = 0; i < m->n; i++) keys[i] = (sort_key_t){m->ts_ns[i], 0, i, i};
+  qsort(keys, m->n, sizeof *keys, cmp_key);
+  size_t depth = 0;
+  int rc = 0;
+  for (size_t k = 0; k < m->n && rc == 0; k++) {
+    size_t i = keys[k].idx;
+    if (m->is_begin[i]) {
+      stack[depth++] = i;
+      continue;
+    }
+    if (depth == 0) {
+      tv_diag_add(&t->diag, TV_DIAG_unmatched_end, (int64_t)m->off[i]);
+      continue;
+    }
+    size_t b = stack[--depth];
+    int64_t dur = m->ts_ns[i] - m->ts_ns[b];
+    rc = tv_builder_add_slice(t, th, m->ts_ns[b], dur < 0 ? 0 : dur, m->name[b],
+                              m->detail[b], (uint16_t)m->cat[b], m->off[b]);
+  }
+  /* Close what is still open at the end of the trace, innermost first. */
+  while (depth > 0 && rc == 0) {
+    size_t b = stack[--depth];
+    tv_diag_add(&t->diag, TV_DIAG_unclosed_begin, (int64_t)m->off[b]);
+    int64_t dur = end_of_trace - m->ts_ns[b];
+    rc = tv_builder_add_slice(t, th, m->ts_ns[b], dur < 0 ? 0 : dur, m->name[b],
+                              m->detail[b], (uint16_t)m->cat[b], m->off[b]);
+  }
+  free(keys);
+  free(stack);
+  marks_free(m);
+  return rc;
+}
+
+/* Applies permutation perm to a column of elements of size sz, using tmp. */
+static void permute(void *col, size_t sz, const sort_key_t *perm, size_t n, void *tmp) {
+  char *c = col, *o = tmp;
+  for (size_t i = 0; i < n; i++) memcpy(o + i * sz, c + perm[i].idx * sz, sz);
+  memcpy(c, o, n * sz);
+}
+
+static int sort_slices(tv_slices_t *s) {
+  size_t n = s->n;
+  int sorted = 1;
+  for (size_t i = 1; i < n && sorted; i++) {
+    if (s->start_ns[i] < s->start_ns[i - 1]) sorted = 0;
+    else if (s->start_ns[i] == s->start_ns[i - 1] &&
+             (s->dur_ns[i] > s->dur_ns[i - 1] ||
+              (s->dur_ns[i] == s->dur_ns[i - 1] && s->off[i] < s->off[i - 1])))
+      sorted = 0;
+  }
+  if (sorted) return 0;
+  sort_key_t *keys = malloc(n * sizeof *keys);
+  void *tmp = malloc(n * 8);
+  if (!keys || !tmp) {
+    free(keys);
+    free(tmp);
+    return TV_ENOMEM;
+  }
+  for (size_t i = 0; i < n; i++)
+    keys[i] = (sort_key_t){s->start_ns[i], -s->dur_ns[i], s->off[i], i};
+  qsort(keys, n, sizeof *keys, cmp_key);
+  permute(s->start_ns, 8, keys, n, tmp);
+  permute(s->dur_ns, 8, keys, n, tmp);
+  permute(s->name, 4, keys, n, tmp);
+  permute(s->detail, 4, keys, n, tmp);
+  permute(s->off, 8, keys, n, tmp);
+  permute(s->cat, 2, keys, n, tmp);
+  free(keys);
+  free(tmp);
+  return 0;
+}
+
+/* Sets depth and self time; see invariants (2) and (3) in store.h. */
+static int nest_slices(tv_tables_t *t, tv_thread_t *th) {
+  tv_slices_t *s = &th->slices;
+  size_t *stack = malloc((s->n + 1) * sizeof *stack);
+  if (!stack) return TV_ENOMEM;
+  size_t top = 0;
+  uint32_t levels = 0;
+  for (size_t i = 0; i < s->n; i++) {
+    int64_t start = s->start_ns[i], end = start + s->dur_ns[i];
+    while (top > 0) {
+      size_t p = stack[top - 1];
+      if (s->start_ns[p] + s->dur_ns[p] > start) break;
+      top--;
+    }
+    size_t depth = top;
+    if (depth > TV_MAX_DEPTH_STORED) {
+      tv_diag_add(&t->diag, TV_DIAG_depth_clamped, (int64_t)s->off[i]);
+      depth = TV_MAX_DEPTH_STORED;
+    }
+    s->depth[i] = (uint16_t)depth;
+    s->self_ns[i] = s->dur_ns[i];
+    if (top > 0) {
+      size_t p = stack[top - 1];
+      int64_t pend = s->start_ns[p] + s->dur_ns[p];
+      int64_t inside = (end < pend ? end : pend) - start;
+      s->self_ns[p] -= inside;
+      if (s->self_ns[p] < 0) s->self_ns[p] = 0;
+      if (end > pend) tv_diag_add(&t->diag, TV_DIAG_overlapping, (int64_t)s->off[i]);
+    }
+    if (depth + 1 > levels) levels = (uint32_t)(depth + 1);
+    if (s->dur_ns[i] > 0) stack[top++] = i;
+  }
+  th->max_depth = levels;
+  free(stack);
+  return 0;
+}
+
+/* Gives back spare capacity once a thread's tables are final. */
+static void shrink_thread(tv_thread_t *th) {
+  tv_slices_t *s = &th->slices;
+  if (s->n && s->n < s->cap) resize_columns(&s->cap, s->n, SLICE_COLUMNS(s));
+  tv_instants_t *in = &th->instants;
+  if (in->n && in->n < in->cap) resize_columns(&in->cap, in->n, INSTANT_COLUMNS(in));
+}
+
+static int cmp_thread(const void *x, const void *y) {
+  const tv_thread_t *a = x, *b = y;
+  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
+  if (a->has_sort_index != b->has_sort_index) return a->has_sort_index ? -1 : 1;
+  if (a->has_sort_index && a->sort_index != b->sort_index)
+    return a->sort_index < b->sort_index ? -1 : 1;
+  if (a->tid != b->tid) return a->tid < b->tid ? -1 : 1;
+  return 0;
+}
+
+static int cmp_proc(const void *x, const void *y) {
+  const tv_process_t *a = x, *b = y;
+  return a->pid < b->pid ? -1 : a->pid > b->pid;
+}
+
+static void update_range(tv_store_t *s, int64_t lo, int64_t hi) {
+  if (lo < s->min_ns) s->min_ns = lo;
+  if (hi > s->max_ns) s->max_ns = hi;
+}
+
+/* [min, max] over slices, instants, counter samples (and B/E marks). */
+static void compute_range(tv_store_t *store, bool with_marks) {
+  const tv_tables_t *t = &store->t;
+  store->min_ns = INT64_MAX;
+  store->max_ns = INT64_MIN;
+  for (size_t i = 0; i < t->n_threads; i++) {
+    const tv_thread_t *th = &t->threads[i];
+    for (size_t k = 0; k < th->slices.n; k++)
+      update_range(store, th->slices.start_ns[k], th->slices.start_ns[k] + th->slices.dur_ns[k]);
+    for (size_t k = 0; with_marks && k < th->marks.n; k++)
+      update_range(store, th->marks.ts_ns[k], th->marks.ts_ns[k]);
+    for (size_t k = 0; k < th->instants.n; k++)
+      update_range(store, th->instants.ts_ns[k], th->instants.ts_ns[k]);
+  }
+  for (size_t i = 0; i < t->n_counters; i++)
+    for (size_t k = 0; k < t->counters[i].n; k++)
+      update_range(store, t->counters[i].ts_ns[k], t->counters[i].ts_ns[k]);
+}
+
+int tv_store_build(tv_store_t *store, tv_builder_t *builders, size_t n, tv_error_t *err) {
+  memset(store, 0, sizeof *store);
+  int rc = 0;
+  size_t first = 0;
+  if (n == 0) {
+    rc = tv_builder_init(&store->t);
+  } else {
+    /* The first builder becomes the store's tables; the rest merge into it. */
+    store->t = builders[0];
+    memset(&builders[0], 0, sizeof builders[0]);
+    first = 1;
+  }
+  for (size_t i = first; i < n && rc == 0; i++) rc = merge_builder(&store->t, &builders[i]);
+  for (size_t i = first; i < n; i++) tv_builder_free(&builders[i]);
+  if (rc != 0) goto fail;
+
+  tv_tables_t *t = &store->t;
+  /* Unclosed B close at the last timestamp seen anywhere, E marks included. */
+  compute_range(store, true);
+  for (size_t i = 0; i < t->n_threads && rc == 0; i++) {
+    tv_thread_t *th = &t->threads[i];
+    rc = match_marks(t, th, store->max_ns);
+    if (rc == 0) rc = sort_slices(&th->slices);
+    if (rc == 0) rc = nest_slices(t, th);
+    if (th->slices.n || th->instants.n || th->n_end_events) th->listed = true;
+    shrink_thread(th);
+    store->n_slices += th->slices.n;
+    store->n_instants += th->instants.n;
+  }
+  if (rc != 0) goto fail;
+  /* The time range covers what is on the timeline: dropped E marks are not. */
+  compute_range(store, false);
+  for (size_t i = 0; i < t->n_counters; i++) store->n_counter_samples += t->counters[i].n;
+  if (t->n_threads) qsort(t->threads, t->n_threads, sizeof *t->threads, cmp_thread);
+  if (t->n_procs) qsort(t->procs, t->n_procs, sizeof *t->procs, cmp_proc);
+  t->last_thread = 0;
+  if ((rc = rebuild_thread_slots(t)) != 0) goto fail;
+  return 0;
+fail:
+  tv_store_free(store);
+  return tv_error_set(err, rc, NULL, -1, "out of memory while building the index");
+}
+
+void tv_store_free(tv_store_t *store) {
+  if (!store) return;
+  tv_builder_free(&store->t);
+  memset(store, 0, sizeof *store);
+}
+
+size_t tv_store_bytes(const tv_store_t *store) {
+  const tv_tables_t *t = &store->t;
+  size_t bytes = tv_intern_bytes(&t->strings);
+  bytes += t->cap_threads * sizeof *t->threads + t->cap_procs * sizeof *t->procs;
+  bytes += t->cap_totals * sizeof *t->totals + t->cap_cats * sizeof *t->cats;
+  bytes += ((size_t)t->thread_mask + 1) * sizeof *t->thread_slots;
+  for (size_t i = 0; i < t->n_threads; i++) {
+    bytes += t->threads[i].slices.cap * (8 + 8 + 8 + 4 + 4 + 8 + 2 + 2);
+    bytes += t->threads[i].instants.cap * (8 + 4 + 8);
+  }
+  for (size_t i = 0; i < t->n_counters; i++) bytes += t->counters[i].cap * 24;
+  bytes += t->cap_counters * sizeof *t->counters;
+  return bytes;
+}
+
+const tv_thread_t *tv_store_thread(const tv_store_t *s, int64_t pid, int64_t tid) {
+  return find_thread(&s->t, pid, tid);
+}
+
+const tv_process_t *tv_store_process(const tv_store_t *s, int64_t pid) {
+  for (size_t i = 0; i < s->t.n_procs; i++)
+    if (s->t.procs[i].pid == pid) return &s->t.procs[i];
+  return NULL;
+}
+
+uint64_t tv_store_phase_count(const tv_store_t *s, const char *ph, size_t len) {
+  if (len == 1) return s->t.phases.by_byte[(unsigned char)ph[0]];
+  uint32_t id = tv_intern_find(&s->t.strings, tv_str(ph, len));
+  for (size_t i = 0; i < s->t.phases.n_other; i++)
+    if (s->t.phases.other_ph[i] == id) return s->t.phases.other_n[i];
+  return 0;
+}

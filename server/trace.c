@@ -1,0 +1,77 @@
+/* trace.c: open a trace: map, detect, read, build the store. */
+#include "traceview/trace.h"
+#include "traceview/reader.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void tv_trace_warn(tv_trace_t *t, int64_t off, const char *fmt, ...) {
+  if (t->n_warnings >= 100) return; /* a bound: the first ones say enough */
+  tv_warning_t *w = realloc(t->warnings, (t->n_warnings + 1) * sizeof *w);
+  if (!w) return;
+  t->warnings = w;
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  w[t->n_warnings].offset = off;
+  w[t->n_warnings].msg = strdup(buf);
+  if (w[t->n_warnings].msg) t->n_warnings++;
+}
+
+static int index_mapped(tv_trace_t *t, const tv_open_opts_t *opts, tv_error_t *err) {
+  double t0 = now_seconds();
+  t->reader = tv_detect(t->map.base, t->map.len, t->map.path, err);
+  if (!t->reader) return err ? err->code : TV_EFORMAT;
+  tv_builder_t *builders = NULL;
+  size_t n = 0;
+  int rc = t->reader->read(t, opts, &builders, &n, err);
+  if (rc) return rc;
+  rc = tv_store_build(&t->store, builders, n, err);
+  free(builders);
+  if (rc) {
+    if (err) snprintf(err->file, sizeof err->file, "%s", t->map.path);
+    return rc;
+  }
+  t->index_seconds = now_seconds() - t0;
+  return 0;
+}
+
+int tv_trace_open(tv_trace_t *t, const char *path, const tv_open_opts_t *opts,
+                  tv_error_t *err) {
+  memset(t, 0, sizeof *t);
+  int rc = tv_map_open(&t->map, path, err);
+  if (rc) return rc;
+  rc = index_mapped(t, opts, err);
+  if (rc) tv_trace_close(t);
+  return rc;
+}
+
+int tv_trace_open_memory(tv_trace_t *t, const void *bytes, size_t len, const char *name,
+                         const tv_open_opts_t *opts, tv_error_t *err) {
+  memset(t, 0, sizeof *t);
+  if (tv_map_from_memory(&t->map, bytes, len, name) != 0)
+    return tv_error_set(err, TV_ENOMEM, name, -1, "out of memory");
+  int rc = index_mapped(t, opts, err);
+  if (rc) tv_trace_close(t);
+  return rc;
+}
+
+void tv_trace_close(tv_trace_t *t) {
+  if (!t) return;
+  tv_store_free(&t->store);
+  for (size_t i = 0; i < t->n_warnings; i++) free(t->warnings[i].msg);
+  free(t->warnings);
+  tv_map_close(&t->map);
+  memset(t, 0, sizeof *t);
+}
