@@ -463,7 +463,7 @@ static int parse_args(scan_t *s, raw_event_t *ev) {
     return 0;
   }
   for (;;) {
-    jstr_t key;
+    jstr_t key = {0};
     int rc = read_key(s, &key);
     if (rc) return rc;
     if (KEY_IS(key.s, "detail")) rc = read_string_or_skip(s, &ev->detail);
@@ -498,7 +498,7 @@ static int parse_event(scan_t *s, raw_event_t *ev) {
     return 0;
   }
   for (;;) {
-    jstr_t key;
+    jstr_t key = {0};
     int rc = read_key(s, &key);
     if (rc) return rc;
     tv_str_t k = key.s;
@@ -552,7 +552,7 @@ static int emit_counters(scan_t *s, const raw_event_t *ev, int64_t pid, uint32_t
   skip_ws(&sub);
   if (sub.p < sub.end && *sub.p == '}') return 0;
   for (;;) {
-    jstr_t key;
+    jstr_t key = {0};
     int rc = read_key(&sub, &key);
     if (rc) return rc < 0 ? rc : 0;
     jnum_t num = {0};
@@ -799,7 +799,7 @@ static int read_object(scan_t *s, bool *is_event) {
     goto closed;
   }
   for (;;) {
-    jstr_t key;
+    jstr_t key = {0};
     int rc = read_key(s, &key);
     if (rc == SCAN_EOF) goto eof;
     if (rc) return rc;

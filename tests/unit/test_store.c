@@ -1,0 +1,140 @@
+/* test_store.c: B/E matching, ordering, nesting and self time (the rules in
+ * docs/cli.md "Nesting and self time"), and merging builders. */
+#include "check.h"
+#include "traceview/store.h"
+
+typedef struct ev {
+  char kind; /* 'X', 'B', 'E' */
+  int64_t ts, dur;
+  const char *name;
+} ev_t;
+
+/* Builds a one-thread store from evs, split into n_builders chunks. */
+static void build(tv_store_t *st, const ev_t *evs, size_t n, size_t n_builders) {
+  tv_builder_t b[4];
+  for (size_t k = 0; k < n_builders; k++) CHECK_EQ(tv_builder_init(&b[k]), 0);
+  for (size_t i = 0; i < n; i++) {
+    tv_builder_t *bb = &b[i * n_builders / n];
+    tv_thread_t *th = tv_builder_thread(bb, 1, 1);
+    uint32_t name = tv_intern(&bb->strings, tv_str(evs[i].name, strlen(evs[i].name)), NULL);
+    if (evs[i].kind == 'X')
+      CHECK_EQ(tv_builder_add_slice(bb, th, evs[i].ts, evs[i].dur, name, 0, 0, i * 10), 0);
+    else
+      CHECK_EQ(tv_builder_add_mark(bb, th, evs[i].kind == 'B', evs[i].ts, name, 0, 0, i * 10), 0);
+  }
+  tv_error_t err;
+  CHECK_EQ(tv_store_build(st, b, n_builders, &err), 0);
+}
+
+/* "name@start+dur/depth/self" for every slice, in store order. */
+static void dump(const tv_store_t *st, char *out, size_t cap) {
+  size_t o = 0;
+  out[0] = '\0';
+  const tv_slices_t *s = &st->t.threads[0].slices;
+  for (size_t i = 0; i < s->n && o < cap; i++) {
+    tv_str_t nm = tv_store_str(st, s->name[i]);
+    o += (size_t)snprintf(out + o, cap - o, "%s%.*s@%lld+%lld/%u/%lld", i ? " " : "", (int)nm.len,
+                          nm.p, (long long)s->start_ns[i], (long long)s->dur_ns[i], s->depth[i],
+                          (long long)s->self_ns[i]);
+  }
+}
+
+static void expect(const ev_t *evs, size_t n, const char *want, uint64_t diag_kind,
+                   uint64_t diag_count) {
+  for (size_t nb = 1; nb <= 3 && nb <= n; nb++) {
+    tv_store_t st;
+    char got[1024];
+    build(&st, evs, n, nb);
+    dump(&st, got, sizeof got);
+    CHECK_STREQ(got, want);
+    if (diag_count) CHECK_EQ(st.t.diag.count[diag_kind], diag_count);
+    tv_store_free(&st);
+  }
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void test_nesting_and_self(void) {
+  /* Children written before parents, as LLVM does. */
+  static const ev_t evs[] = {
+      {'X', 2, 3, "c1"}, {'X', 6, 2, "c2"}, {'X', 0, 10, "p"}, {'X', 3, 1, "g"}, {'X', 12, 1, "q"}};
+  expect(evs, N(evs), "p@0+10/0/5 c1@2+3/1/2 g@3+1/2/1 c2@6+2/1/2 q@12+1/0/1", 0, 0);
+}
+
+static void test_zero_length_are_leaves(void) {
+  /* Zero-length slices at a parent's start nest under it but never swallow
+   * the siblings that follow at the same timestamp. */
+  static const ev_t evs[] = {
+      {'X', 5, 0, "z1"}, {'X', 5, 0, "z2"}, {'X', 5, 4, "p"}, {'X', 5, 2, "c"}, {'X', 9, 0, "end"}};
+  expect(evs, N(evs), "p@5+4/0/2 c@5+2/1/2 z1@5+0/2/0 z2@5+0/2/0 end@9+0/0/0", 0, 0);
+}
+
+static void test_same_start_longer_first(void) {
+  static const ev_t evs[] = {{'X', 0, 1, "short"}, {'X', 0, 5, "long"}, {'X', 0, 3, "mid"}};
+  expect(evs, N(evs), "long@0+5/0/2 mid@0+3/1/2 short@0+1/2/1", 0, 0);
+}
+
+static void test_overlap_is_counted(void) {
+  /* b starts inside a but ends after it: one level deeper, and a's self
+   * time only loses the overlapping part. */
+  static const ev_t evs[] = {{'X', 0, 10, "a"}, {'X', 5, 10, "b"}};
+  expect(evs, N(evs), "a@0+10/0/5 b@5+10/1/10", TV_DIAG_overlapping, 1);
+}
+
+static void test_begin_end(void) {
+  static const ev_t evs[] = {{'B', 0, 0, "outer"}, {'B', 2, 0, "inner"}, {'E', 4, 0, "x"},
+                             {'E', 10, 0, "y"}};
+  expect(evs, N(evs), "outer@0+10/0/8 inner@2+2/1/2", 0, 0);
+}
+
+static void test_begin_end_out_of_file_order(void) {
+  /* Matching follows timestamps, not file order. */
+  static const ev_t evs[] = {{'E', 10, 0, ""}, {'B', 0, 0, "a"}, {'E', 4, 0, ""}, {'B', 2, 0, "b"}};
+  expect(evs, N(evs), "a@0+10/0/8 b@2+2/1/2", 0, 0);
+}
+
+static void test_unmatched(void) {
+  static const ev_t evs[] = {{'E', 1, 0, ""}, {'B', 2, 0, "open"}, {'X', 3, 4, "x"}};
+  /* "open" is closed at the end of the trace (7, the end of x). */
+  expect(evs, N(evs), "open@2+5/0/1 x@3+4/1/4", TV_DIAG_unmatched_end, 1);
+  expect(evs, N(evs), "open@2+5/0/1 x@3+4/1/4", TV_DIAG_unclosed_begin, 1);
+}
+
+static void test_merge_metadata_and_strings(void) {
+  tv_builder_t b[2];
+  tv_store_t st;
+  tv_error_t err;
+  for (int k = 0; k < 2; k++) CHECK_EQ(tv_builder_init(&b[k]), 0);
+  /* Chunk 0 names thread 7 "first"; chunk 1 renames it (later wins) and adds
+   * a string chunk 0 never saw. */
+  tv_thread_t *t0 = tv_builder_thread(&b[0], 1, 7);
+  t0->name = tv_intern(&b[0].strings, TV_STR_LIT("first"), NULL);
+  t0->listed = true;
+  tv_thread_t *t1 = tv_builder_thread(&b[1], 1, 7);
+  t1->name = tv_intern(&b[1].strings, TV_STR_LIT("second"), NULL);
+  uint32_t nm = tv_intern(&b[1].strings, TV_STR_LIT("only-in-chunk-1"), NULL);
+  uint32_t cat = tv_intern(&b[1].strings, TV_STR_LIT("cat1"), NULL);
+  CHECK_EQ(tv_builder_add_slice(&b[1], t1, 5, 1, nm, 0, tv_builder_cat(&b[1], cat), 0), 0);
+  CHECK_EQ(tv_store_build(&st, b, 2, &err), 0);
+  const tv_thread_t *th = tv_store_thread(&st, 1, 7);
+  CHECK(th != NULL);
+  CHECK(tv_str_eq_lit(tv_store_str(&st, th->name), "second"));
+  CHECK(tv_str_eq_lit(tv_store_str(&st, th->slices.name[0]), "only-in-chunk-1"));
+  CHECK(tv_str_eq_lit(tv_store_str(&st, st.t.cats[th->slices.cat[0]]), "cat1"));
+  tv_store_free(&st);
+}
+
+int main(void) {
+  static const check_case_t cases[] = {
+      {"nesting and self time", test_nesting_and_self},
+      {"zero-length slices are leaves", test_zero_length_are_leaves},
+      {"same start: longer first", test_same_start_longer_first},
+      {"overlapping slices are counted", test_overlap_is_counted},
+      {"B/E pairs", test_begin_end},
+      {"B/E matched in timestamp order", test_begin_end_out_of_file_order},
+      {"unmatched E dropped, unclosed B closed", test_unmatched},
+      {"merge keeps later metadata and remaps strings", test_merge_metadata_and_strings},
+      {NULL, NULL},
+  };
+  return check_run(cases);
+}
