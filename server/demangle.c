@@ -229,6 +229,27 @@ static const char *tv_skip_operator(const tv_cur_t *c, const char *p) {
   return p;
 }
 
+static int tv_at_word(const tv_cur_t *c, const char *start, const char *p,
+                      const char *word) {
+  size_t n = strlen(word);
+  return tv_at(c, p, word) && (p == start || !tv_is_ident((unsigned char)p[-1])) &&
+         (p + n == c->end || !tv_is_ident((unsigned char)p[n]));
+}
+
+/* The end of an operator's name starting at p ("operator"): "operator<<",
+ * "operator()", "operator new", "operator unsigned long". */
+static const char *tv_operator_end(const tv_cur_t *c, const char *p) {
+  const char *q = p + 8;
+  if (q < c->end && *q == ' ') { /* a word: runs to the parameters */
+    while (q < c->end && *q != '(')
+      q++;
+    while (q > p + 8 && q[-1] == ' ')
+      q--;
+    return q;
+  }
+  return tv_skip_operator(c, q);
+}
+
 /* C++ template functions print their return type first:
  * "bool ns::f<int>(int)". If a space at bracket depth 0 comes before the
  * first depth-0 '(', the name starts after the last such space. Strings
@@ -238,13 +259,22 @@ static const char *tv_skip_return_type(const tv_cur_t *c, const char *p) {
   int depth = 0, frozen = 0;
   for (const char *q = p; q < c->end; q++) {
     unsigned char ch = (unsigned char)*q;
-    if (depth == 0 && tv_at(c, q, "operator") &&
-        (q == p || !tv_is_ident((unsigned char)q[-1])) &&
-        (q + 8 == c->end || !tv_is_ident((unsigned char)q[8]))) {
-      /* "operator new", "operator unsigned long": spaces no longer split
-       * the return type from the name. */
+    if (depth == 0 && tv_at_word(c, p, q, "operator")) {
+      /* Its punctuation is no bracket, and in "operator new" or "operator
+       * unsigned long" spaces no longer split return type from name. */
       frozen = 1;
       q = tv_skip_operator(c, q + 8) - 1;
+      continue;
+    }
+    if (depth == 0 && tv_at_word(c, p, q, "decltype")) {
+      /* "decltype (expr) ns::f()": that '(' is part of the return type. */
+      q += 8;
+      while (q < c->end && *q == ' ')
+        q++;
+      if (q < c->end && *q == '(')
+        depth++;
+      else
+        q--;
       continue;
     }
     if (ch == '-' && q + 1 < c->end && q[1] == '>') { /* Rust "-> T" */
@@ -303,24 +333,46 @@ static const char *tv_group_end(const tv_cur_t *c, const char *p) {
   return NULL;
 }
 
+/* If p starts a C-style signature, "name(" or "operator...(", the end of
+ * the name; else NULL. */
+static const char *tv_func_name_end(const tv_cur_t *c, const char *p) {
+  const char *q = p;
+  if (tv_at_word(c, p, p, "operator"))
+    q = tv_operator_end(c, p);
+  else
+    while (q < c->end && tv_is_ident((unsigned char)*q))
+      q++;
+  return q > p && q < c->end && *q == '(' ? q : NULL;
+}
+
 tv_str_t tv_symbol_root(const char *s, size_t len) {
   tv_str_t whole = tv_str(s, len);
-  if (!s || len == 0 || !tv_has_path_sep(s, s + len))
-    return whole; /* a file name, "[module]", "main": its own root */
+  if (!s || len == 0)
+    return whole;
 
   tv_cur_t c = {s, s + len};
+  const char *q;
+  if (!tv_has_path_sep(s, c.end)) {
+    /* A file name, "[module]", "main": its own root. Only a plain function
+     * signature is cut to its name, to agree with "f(std::string)". */
+    q = tv_func_name_end(&c, s);
+    return q ? tv_str(s, (size_t)(q - s)) : whole;
+  }
+
   const char *p = tv_skip_special(&c, s);
   p = tv_skip_return_type(&c, p);
   p = tv_skip_wrappers(&c, p);
 
-  const char *q;
   if (p < c.end && (*p == '[' || *p == '(')) {
     /* A slice, array or tuple ("<[T]>::len", "<(A, B) as Tr>::f") or C++'s
      * "(anonymous namespace)": the whole group is the root. */
     q = tv_group_end(&c, p);
+  } else if (tv_at_word(&c, p, p, "operator")) {
+    q = tv_operator_end(&c, p); /* a global operator is its own root */
   } else {
     q = p;
-    while (q < c.end && *q && !tv_at(&c, q, "::") && !strchr("<>()[],; {}", *q))
+    while (q < c.end && *q && !tv_at(&c, q, "::") &&
+           !strchr("<>()[],; {}", *q))
       q++;
   }
   if (!q || q == p)

@@ -9,7 +9,9 @@
  *   4. per thread, sorts slices by (start, longer first, offset) and walks
  *      them with a stack to set depth and self time (see docs/cli.md,
  *      "Nesting and self time"; zero-length slices are never parents);
- *   5. sorts threads by (pid, sort index, tid).
+ *   5. per thread, regroups slices by depth (a stable counting sort), so each
+ *      depth is a run of disjoint slices that tiles can binary-search;
+ *   6. sorts threads by (pid, sort index, tid).
  * Steps 3-5 depend only on the merged tables, so any chunking of the input
  * at event boundaries produces the same store.
  *
@@ -135,6 +137,7 @@ int tv_builder_init(tv_builder_t *b) {
 }
 
 static void thread_free(tv_thread_t *th) {
+  free(th->depth_begin);
   slices_free(&th->slices);
   instants_free(&th->instants);
   marks_free(&th->marks);
@@ -516,6 +519,20 @@ static void permute(void *col, size_t sz, const sort_key_t *perm, size_t n, void
   memcpy(c, o, n * sz);
 }
 
+static void permute_slices(tv_slices_t *s, const sort_key_t *perm, void *tmp, bool nested) {
+  size_t n = s->n;
+  permute(s->start_ns, 8, perm, n, tmp);
+  permute(s->dur_ns, 8, perm, n, tmp);
+  permute(s->name, 4, perm, n, tmp);
+  permute(s->detail, 4, perm, n, tmp);
+  permute(s->off, 8, perm, n, tmp);
+  permute(s->cat, 2, perm, n, tmp);
+  if (nested) {
+    permute(s->self_ns, 8, perm, n, tmp);
+    permute(s->depth, 2, perm, n, tmp);
+  }
+}
+
 static int sort_slices(tv_slices_t *s) {
   size_t n = s->n;
   int sorted = 1;
@@ -537,12 +554,7 @@ static int sort_slices(tv_slices_t *s) {
   for (size_t i = 0; i < n; i++)
     keys[i] = (sort_key_t){s->start_ns[i], -s->dur_ns[i], s->off[i], i};
   qsort(keys, n, sizeof *keys, cmp_key);
-  permute(s->start_ns, 8, keys, n, tmp);
-  permute(s->dur_ns, 8, keys, n, tmp);
-  permute(s->name, 4, keys, n, tmp);
-  permute(s->detail, 4, keys, n, tmp);
-  permute(s->off, 8, keys, n, tmp);
-  permute(s->cat, 2, keys, n, tmp);
+  permute_slices(s, keys, tmp, false);
   free(keys);
   free(tmp);
   return 0;
@@ -591,6 +603,30 @@ static void shrink_thread(tv_thread_t *th) {
   if (s->n && s->n < s->cap) resize_columns(&s->cap, s->n, SLICE_COLUMNS(s));
   tv_instants_t *in = &th->instants;
   if (in->n && in->n < in->cap) resize_columns(&in->cap, in->n, INSTANT_COLUMNS(in));
+}
+
+/* Regroups start-ordered slices by depth, keeping start order within a depth. */
+static int group_by_depth(tv_thread_t *th) {
+  tv_slices_t *s = &th->slices;
+  th->depth_begin = calloc((size_t)th->max_depth + 1, sizeof *th->depth_begin);
+  if (!th->depth_begin) return TV_ENOMEM;
+  if (s->n == 0) return 0;
+  sort_key_t *perm = malloc(s->n * sizeof *perm);
+  void *tmp = malloc(s->n * 8);
+  uint64_t *next = calloc((size_t)th->max_depth + 1, sizeof *next);
+  if (!perm || !tmp || !next) {
+    free(perm); free(tmp); free(next);
+    return TV_ENOMEM;
+  }
+  for (size_t i = 0; i < s->n; i++) next[s->depth[i] + 1]++;
+  for (uint32_t d = 1; d <= th->max_depth; d++) next[d] += next[d - 1];
+  memcpy(th->depth_begin, next, ((size_t)th->max_depth + 1) * sizeof *next);
+  for (size_t i = 0; i < s->n; i++) perm[next[s->depth[i]]++].idx = i;
+  permute_slices(s, perm, tmp, true);
+  free(perm);
+  free(tmp);
+  free(next);
+  return 0;
 }
 
 static int cmp_thread(const void *x, const void *y) {
@@ -656,6 +692,7 @@ int tv_store_build(tv_store_t *store, tv_builder_t *builders, size_t n, tv_error
     rc = match_marks(t, th, store->max_ns);
     if (rc == 0) rc = sort_slices(&th->slices);
     if (rc == 0) rc = nest_slices(t, th);
+    if (rc == 0) rc = group_by_depth(th);
     if (th->slices.n || th->instants.n || th->n_end_events) th->listed = true;
     shrink_thread(th);
     store->n_slices += th->slices.n;
@@ -690,6 +727,7 @@ size_t tv_store_bytes(const tv_store_t *store) {
   for (size_t i = 0; i < t->n_threads; i++) {
     bytes += t->threads[i].slices.cap * (8 + 8 + 8 + 4 + 4 + 8 + 2 + 2);
     bytes += t->threads[i].instants.cap * (8 + 4 + 8);
+    bytes += ((size_t)t->threads[i].max_depth + 1) * sizeof(uint64_t);
   }
   for (size_t i = 0; i < t->n_counters; i++) bytes += t->counters[i].cap * 24;
   bytes += t->cap_counters * sizeof *t->counters;

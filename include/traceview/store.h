@@ -49,12 +49,16 @@ void tv_diag_add(tv_diag_t *d, int kind, int64_t off);
 const char *tv_diag_name(int kind);
 const char *tv_diag_desc(int kind);
 
-/* Columns of one thread's slices, sorted by (start, longer first, offset).
- * Invariants (established by tv_store_build):
- * (1) start_ns is non-decreasing; equal starts have non-increasing dur_ns.
- * (2) depth[i] > 0 implies a slice j < i with depth[j] == depth[i] - 1 that
- *     contains start_ns[i] (its parent); zero-length slices are never parents.
- * (3) 0 <= self_ns[i] <= dur_ns[i]. */
+/* Columns of one thread's slices, ordered by depth, then start, then longer
+ * first, then byte offset. Invariants (established by tv_store_build):
+ * (1) the slices of depth d are rows [depth_begin[d], depth_begin[d + 1]) of
+ *     the thread; within a depth they are disjoint, so both start_ns and
+ *     start_ns + dur_ns are non-decreasing (binary search finds a time).
+ * (2) depth[i] > 0 implies exactly one slice at depth[i] - 1 that contains
+ *     start_ns[i] (its parent); zero-length slices are never parents.
+ * (3) 0 <= self_ns[i] <= dur_ns[i].
+ * Improperly nested input (a child ending after its parent) keeps (1) and (3)
+ * but the parent found by (2) is the slice it started in. */
 typedef struct tv_slices {
   int64_t *start_ns;
   int64_t *dur_ns;
@@ -90,6 +94,7 @@ typedef struct tv_thread {
   bool has_sort_index;
   bool listed;           /* has timeline events or thread metadata */
   uint32_t max_depth;    /* nesting levels (0 when no slices) */
+  uint64_t *depth_begin; /* max_depth + 1 row offsets, see tv_slices_t */
   uint64_t n_end_events; /* E events seen (for "listed") */
   tv_slices_t slices;
   tv_instants_t instants;

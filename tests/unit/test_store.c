@@ -39,6 +39,19 @@ static void dump(const tv_store_t *st, char *out, size_t cap) {
   }
 }
 
+/* Invariant (1) of store.h: depth runs are disjoint and sorted. */
+static void check_depth_runs(const tv_thread_t *th) {
+  const tv_slices_t *s = &th->slices;
+  CHECK_EQ(th->depth_begin[0], 0);
+  CHECK_EQ(th->depth_begin[th->max_depth], s->n);
+  for (uint32_t d = 0; d < th->max_depth; d++)
+    for (uint64_t i = th->depth_begin[d]; i < th->depth_begin[d + 1]; i++) {
+      CHECK_EQ(s->depth[i], d);
+      if (i > th->depth_begin[d])
+        CHECK(s->start_ns[i - 1] + s->dur_ns[i - 1] <= s->start_ns[i]);
+    }
+}
+
 static void expect(const ev_t *evs, size_t n, const char *want, uint64_t diag_kind,
                    uint64_t diag_count) {
   for (size_t nb = 1; nb <= 3 && nb <= n; nb++) {
@@ -47,6 +60,7 @@ static void expect(const ev_t *evs, size_t n, const char *want, uint64_t diag_ki
     build(&st, evs, n, nb);
     dump(&st, got, sizeof got);
     CHECK_STREQ(got, want);
+    check_depth_runs(&st.t.threads[0]);
     if (diag_count) CHECK_EQ(st.t.diag.count[diag_kind], diag_count);
     tv_store_free(&st);
   }
@@ -58,7 +72,7 @@ static void test_nesting_and_self(void) {
   /* Children written before parents, as LLVM does. */
   static const ev_t evs[] = {
       {'X', 2, 3, "c1"}, {'X', 6, 2, "c2"}, {'X', 0, 10, "p"}, {'X', 3, 1, "g"}, {'X', 12, 1, "q"}};
-  expect(evs, N(evs), "p@0+10/0/5 c1@2+3/1/2 g@3+1/2/1 c2@6+2/1/2 q@12+1/0/1", 0, 0);
+  expect(evs, N(evs), "p@0+10/0/5 q@12+1/0/1 c1@2+3/1/2 c2@6+2/1/2 g@3+1/2/1", 0, 0);
 }
 
 static void test_zero_length_are_leaves(void) {
@@ -66,7 +80,7 @@ static void test_zero_length_are_leaves(void) {
    * the siblings that follow at the same timestamp. */
   static const ev_t evs[] = {
       {'X', 5, 0, "z1"}, {'X', 5, 0, "z2"}, {'X', 5, 4, "p"}, {'X', 5, 2, "c"}, {'X', 9, 0, "end"}};
-  expect(evs, N(evs), "p@5+4/0/2 c@5+2/1/2 z1@5+0/2/0 z2@5+0/2/0 end@9+0/0/0", 0, 0);
+  expect(evs, N(evs), "p@5+4/0/2 end@9+0/0/0 c@5+2/1/2 z1@5+0/2/0 z2@5+0/2/0", 0, 0);
 }
 
 static void test_same_start_longer_first(void) {
