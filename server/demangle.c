@@ -27,20 +27,22 @@ enum {
   TV_DEMANGLE_STACK_IN = 512,
   /* Demangling stops when the output would exceed this. */
   TV_DEMANGLE_MAX_OUT = 256 * 1024,
-  /* libiberty refuses Itanium names over DEMANGLE_RECURSION_LIMIT / 2 bytes
-   * (it sizes stack arrays by 2 * length) unless DMGL_NO_RECURSE_LIMIT is
-   * given. Up to this length we retry with the limit off: the arrays then
-   * take about 300 KiB of stack and parsing depth is bounded by the length. */
+  /* libiberty refuses Itanium names over DEMANGLE_RECURSION_LIMIT / 2 =
+   * 1024 bytes (it sizes stack arrays by 2 * length) unless
+   * DMGL_NO_RECURSE_LIMIT is given. Up to this length we retry with the limit
+   * off: parsing depth stays bounded by the length, and printing keeps its
+   * own depth limit. Probed worst cases needed under 768 KiB of stack here,
+   * against under 512 KiB for names within the default limit. */
   TV_DEMANGLE_DEEP_IN = 4096,
 };
 
 /* Output collector for the libiberty callbacks. `done` is where the callback
  * jumps when the output gets too long or memory runs out: the callback
  * variants keep all their state on the stack, so abandoning them is safe.
- * (One exception: libiberty's v0 printer holds a small malloc'd buffer while
- * it prints a punycode identifier; abandoning it there leaks that buffer.
- * That takes an over-the-cap hostile symbol and costs at most a few times
- * the symbol's length.) */
+ * (One exception: libiberty's v0 printer holds a malloc'd buffer while it
+ * prints a punycode identifier; abandoning it there leaks that buffer, up to
+ * 8 bytes per byte of the identifier. That takes a hostile symbol that is
+ * both over the output cap and made with punycode identifiers.) */
 typedef struct tv_dm_sink {
   char *buf;
   size_t len, cap;
@@ -49,6 +51,8 @@ typedef struct tv_dm_sink {
 
 static void tv_dm_put(const char *s, size_t n, void *opaque) {
   tv_dm_sink_t *k = opaque;
+  if (n == 0)
+    return; /* libiberty may pass (NULL, 0) */
   if (n > TV_DEMANGLE_MAX_OUT - k->len)
     longjmp(k->done, 1);
   if (k->len + n + 1 > k->cap) {
