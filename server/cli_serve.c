@@ -1,7 +1,7 @@
-/* cli_serve.c: `traceview serve [FILE...]`: index the traces and serve them.
- * The HTTP server comes with the server issue; this command already indexes
- * (with progress) so the README's first command works end to end. */
+/* cli_serve.c: `traceview serve [FILE...]`: index the traces on the thread
+ * pool and serve the web viewer for them (server/http.c). */
 #include "cli.h"
+#include "traceview/server.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -10,25 +10,17 @@
 static const char usage[] =
     "Usage: traceview serve [FILE...] [--host ADDR] [--port N] [--open]\n"
     "\n"
-    "Index each FILE and serve a web viewer for them on http://HOST:PORT/.\n"
-    "With no FILE, serves a small bundled example trace.\n"
+    "Index each FILE and serve a web viewer for them. With no FILE, serves a\n"
+    "small bundled example trace. Prints the URL to open when the traces are\n"
+    "ready; the page shows indexing progress if opened earlier. Ctrl-C stops.\n"
     "\n"
     "Options:\n"
     "  --host ADDR  address to listen on (default 127.0.0.1: this machine only)\n"
-    "  --port N     port (default 0: pick a free one)\n"
-    "  --open       open the viewer in a browser\n"
+    "  --port N     port (default 0: any free port; a taken port falls back to a\n"
+    "               free one, and says so)\n"
+    "  --open       open the viewer in the default browser (xdg-open)\n"
     "  --quiet      no progress and no warnings\n"
     "  -h, --help   show this help\n";
-
-static void print_ready(const tv_trace_t *t) {
-  char b1[32], b2[32], b3[32];
-  size_t listed = 0;
-  for (size_t i = 0; i < t->store.t.n_threads; i++) listed += t->store.t.threads[i].listed;
-  fprintf(stderr, "indexed %s: %s slices on %zu threads, %s in %s\n", t->map.path,
-          tv_fmt_count(t->store.n_slices, b1, sizeof b1), listed,
-          tv_fmt_bytes(t->map.len, b2, sizeof b2),
-          tv_fmt_duration((int64_t)(t->index_seconds * 1e9), b3, sizeof b3));
-}
 
 static int run_serve(int argc, char **argv) {
   static const struct option longopts[] = {
@@ -36,24 +28,23 @@ static int run_serve(int argc, char **argv) {
       {"open", no_argument, NULL, 'o'},       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},       {0, 0, 0, 0},
   };
-  bool quiet = false;
-  const char *host = "127.0.0.1";
-  long port = 0;
+  tv_server_opts_t o = {.host = "127.0.0.1"};
   int c;
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
     switch (c) {
-      case 'H': host = optarg; break;
+      case 'H': o.host = optarg; break;
       case 'p': {
         char *end;
-        port = strtol(optarg, &end, 10);
+        long port = strtol(optarg, &end, 10);
         if (*optarg == '\0' || *end || port < 0 || port > 65535)
           return tv_cli_usage_error("serve", "--port expects 0..65535, got '%s'", optarg);
+        o.port = (int)port;
         break;
       }
-      case 'o': break;
-      case 'q': quiet = true; break;
+      case 'o': o.open_browser = true; break;
+      case 'q': o.quiet = true; break;
       case 'h': fputs(usage, stdout); return 0;
       default:
         if (optopt == 'H' || optopt == 'p')
@@ -61,32 +52,25 @@ static int run_serve(int argc, char **argv) {
         return tv_cli_usage_error("serve", "unknown option '%s'", argv[optind - 1]);
     }
   }
-  int n_files = argc - optind;
-  tv_trace_t *traces = calloc(n_files ? (size_t)n_files : 1, sizeof *traces);
+  size_t n = argc > optind ? (size_t)(argc - optind) : 1;
+  tv_served_t *traces = calloc(n, sizeof *traces);
   if (!traces) return 1;
-  int rc = 0, opened = 0;
-  if (n_files == 0) {
-    rc = tv_cli_open_memory(&traces[0], tv_example_trace, tv_example_trace_len,
-                            "example.json (bundled)", quiet, 2);
-    if (rc == 0) {
-      opened = 1;
-      if (!quiet) print_ready(&traces[0]);
-    }
+  size_t kept = 0;
+  int rc = 0;
+  if (argc == optind) {
+    rc = tv_served_init(&traces[kept++], "example.json", tv_example_trace, tv_example_trace_len);
   }
-  for (int i = 0; i < n_files && rc == 0; i++) {
-    rc = tv_cli_open(&traces[i], argv[optind + i], quiet, 2);
-    if (rc == 0) {
-      opened++;
-      if (!quiet) print_ready(&traces[i]);
-    }
+  for (int i = optind; i < argc && rc == 0; i++) {
+    rc = tv_served_init(&traces[kept], argv[i], NULL, 0);
+    /* The same file given twice is served once. */
+    bool dup = false;
+    for (size_t k = 0; k < kept && !dup; k++) dup = strcmp(traces[k].id, traces[kept].id) == 0;
+    if (dup) tv_served_free(&traces[kept]);
+    else kept++;
   }
-  if (rc == 0)
-    fprintf(stderr,
-            "traceview serve: the web viewer is not yet implemented; the traces above are\n"
-            "indexed and would be served on http://%s:%ld/. Meanwhile use 'traceview info'\n"
-            "and 'traceview summary'.\n",
-            host, port);
-  for (int i = 0; i < opened; i++) tv_trace_close(&traces[i]);
+  if (rc == 0) rc = tv_serve(traces, kept, &o);
+  else fprintf(stderr, "traceview: out of memory\n");
+  for (size_t i = 0; i < kept; i++) tv_served_free(&traces[i]);
   free(traces);
   return rc;
 }

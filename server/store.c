@@ -605,6 +605,27 @@ static void shrink_thread(tv_thread_t *th) {
   if (in->n && in->n < in->cap) resize_columns(&in->cap, in->n, INSTANT_COLUMNS(in));
 }
 
+/* Sorts rows of parallel columns by a timestamp column, stable. */
+static int sort_by_ts(int64_t *ts, size_t n, void **cols[], const size_t sizes[], int ncols) {
+  bool sorted = true;
+  for (size_t i = 1; i < n && sorted; i++) sorted = ts[i] >= ts[i - 1];
+  if (sorted) return 0;
+  sort_key_t *keys = malloc(n * sizeof *keys);
+  void *tmp = malloc(n * 8);
+  if (!keys || !tmp) {
+    free(keys);
+    free(tmp);
+    return TV_ENOMEM;
+  }
+  for (size_t i = 0; i < n; i++) keys[i] = (sort_key_t){ts[i], 0, i, i};
+  qsort(keys, n, sizeof *keys, cmp_key);
+  permute(ts, 8, keys, n, tmp);
+  for (int c = 0; c < ncols; c++) permute(*cols[c], sizes[c], keys, n, tmp);
+  free(keys);
+  free(tmp);
+  return 0;
+}
+
 /* Regroups start-ordered slices by depth, keeping start order within a depth. */
 static int group_by_depth(tv_thread_t *th) {
   tv_slices_t *s = &th->slices;
@@ -693,6 +714,10 @@ int tv_store_build(tv_store_t *store, tv_builder_t *builders, size_t n, tv_error
     if (rc == 0) rc = sort_slices(&th->slices);
     if (rc == 0) rc = nest_slices(t, th);
     if (rc == 0) rc = group_by_depth(th);
+    if (rc == 0)
+      rc = sort_by_ts(th->instants.ts_ns, th->instants.n,
+                      (void **[]){(void **)&th->instants.name, (void **)&th->instants.off},
+                      (size_t[]){4, 8}, 2);
     if (th->slices.n || th->instants.n || th->n_end_events) th->listed = true;
     shrink_thread(th);
     store->n_slices += th->slices.n;
@@ -701,7 +726,13 @@ int tv_store_build(tv_store_t *store, tv_builder_t *builders, size_t n, tv_error
   if (rc != 0) goto fail;
   /* The time range covers what is on the timeline: dropped E marks are not. */
   compute_range(store, false);
-  for (size_t i = 0; i < t->n_counters; i++) store->n_counter_samples += t->counters[i].n;
+  for (size_t i = 0; i < t->n_counters && rc == 0; i++) {
+    tv_counter_t *c = &t->counters[i];
+    store->n_counter_samples += c->n;
+    rc = sort_by_ts(c->ts_ns, c->n, (void **[]){(void **)&c->value, (void **)&c->off},
+                    (size_t[]){8, 8}, 2);
+  }
+  if (rc != 0) goto fail;
   if (t->n_threads) qsort(t->threads, t->n_threads, sizeof *t->threads, cmp_thread);
   if (t->n_procs) qsort(t->procs, t->n_procs, sizeof *t->procs, cmp_proc);
   t->last_thread = 0;

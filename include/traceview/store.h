@@ -71,6 +71,7 @@ typedef struct tv_slices {
   size_t n, cap;
 } tv_slices_t;
 
+/* Instants and counter samples are sorted by timestamp (stable). */
 typedef struct tv_instants {
   int64_t *ts_ns;
   uint32_t *name;

@@ -1,0 +1,74 @@
+/* lod.h: level-of-detail pyramid per thread track, and tile queries.
+ *
+ * A tile is (track, level L, index I): the time span [I*256*2^L, (I+1)*256*2^L)
+ * ns after the trace origin, split into 256 buckets of 2^L ns. A tile holds
+ * every slice at least one bucket wide individually and aggregates the
+ * narrower ones per (bucket, depth): count, busy time, longest slice. Since
+ * slices of one depth are disjoint (store.h invariant 1), a tile holds at most
+ * 257 slices and 256 summaries per depth, whatever the zoom: cost follows
+ * pixels, not events.
+ *
+ * The pyramid makes coarse tiles cheap: for levels >= first_level it stores,
+ * per depth, the non-empty buckets (count, busy, longest) of that level, built
+ * bottom-up by merging pairs. first_level is chosen so that its buckets hold
+ * about 8 slices on average, which bounds the pyramid to about a quarter of
+ * the slice count in entries (24 bytes each: ~6 bytes per slice). Tiles below
+ * first_level scan the slices directly: there are few of them per tile.
+ * (Speedscope's atlas keys tiles by (depth, zoom level, index); Perfetto's
+ * slice mipmap keeps max(dur) per bucket: this is both, per depth.) */
+#ifndef TRACEVIEW_LOD_H
+#define TRACEVIEW_LOD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "traceview/store.h"
+
+#define TV_TILE_BUCKETS 256
+#define TV_MAX_LEVEL 62      /* pyramid levels: 2^62 ns covers any trace */
+#define TV_MAX_TILE_LEVEL 54 /* a tile (256 buckets) at 54 spans 2^62 ns */
+
+typedef struct tv_lod_entry {
+  int64_t bucket;   /* bucket index at this level, from the origin */
+  int64_t busy_ns;  /* summed duration of the slices starting in it */
+  uint32_t count;   /* slices starting in it */
+  uint32_t longest; /* row of the longest of them */
+} tv_lod_entry_t;
+
+typedef struct tv_lod_run {
+  tv_lod_entry_t *e;
+  size_t n;
+} tv_lod_run_t;
+
+typedef struct tv_lod {
+  int64_t span_ns;      /* the trace's duration: tiles beyond it are empty */
+  uint32_t first_level; /* > max_level when the track has no pyramid */
+  uint32_t max_level;   /* one bucket covers the whole trace */
+  uint32_t n_depths;
+  tv_lod_run_t *runs;   /* [(level - first_level) * n_depths + depth] */
+  size_t bytes;
+} tv_lod_t;
+
+/** builds the pyramid of th; origin_ns and span_ns describe the trace */
+int tv_lod_build(tv_lod_t *lod, const tv_thread_t *th, int64_t origin_ns, int64_t span_ns);
+void tv_lod_free(tv_lod_t *lod);
+/** the level whose single bucket covers span_ns */
+uint32_t tv_lod_top_level(int64_t span_ns);
+
+/* What a tile query produces (filled by callbacks so the caller chooses the
+ * output format). Times are relative to the origin. */
+typedef struct tv_tile_sink {
+  void *ud;
+  void (*slice)(void *ud, uint64_t row, int64_t start, int64_t dur, uint32_t depth);
+  /* longest is UINT64_MAX when unknown (the longest one was emitted as a slice) */
+  void (*summary)(void *ud, uint32_t bucket, uint32_t depth, uint32_t count, int64_t busy,
+                  uint64_t longest);
+} tv_tile_sink_t;
+
+/** emits the tile (level, index) of thread th; returns the rows examined */
+size_t tv_lod_tile(const tv_lod_t *lod, const tv_thread_t *th, int64_t origin_ns,
+                   uint32_t level, int64_t index, const tv_tile_sink_t *sink);
+
+/** row of the slice at depth containing time t (absolute ns), or UINT64_MAX */
+uint64_t tv_thread_slice_at(const tv_thread_t *th, uint32_t depth, int64_t t);
+
+#endif

@@ -1,0 +1,96 @@
+/* server.h: the HTTP daemon behind `traceview serve`.
+ *
+ * Threads: the caller's thread runs a libuv loop (signals, progress display,
+ * completion of indexing jobs); traces are indexed on the libuv thread pool;
+ * libmicrohttpd answers requests on its own threads. A served trace moves
+ * INDEXING -> READY (or ERROR) exactly once, published with a release store;
+ * request threads read it with an acquire load and never touch a trace that
+ * is not READY, so the index needs no lock. */
+#ifndef TRACEVIEW_SERVER_H
+#define TRACEVIEW_SERVER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "traceview/lod.h"
+#include "traceview/trace.h"
+
+enum { TV_SERVED_INDEXING = 0, TV_SERVED_READY = 1, TV_SERVED_ERROR = 2 };
+
+#define TV_OVERVIEW_BUCKETS 4096
+
+/* A track as the API numbers it: a thread's slices or one counter series. */
+typedef struct tv_track {
+  bool is_counter;
+  uint32_t index; /* into store threads or counters */
+} tv_track_t;
+
+typedef struct tv_served {
+  char id[16];              /* stable: hash of the absolute path */
+  char *path;               /* as given */
+  char *name;               /* base name */
+  const void *mem;          /* bundled bytes instead of a file, or NULL */
+  size_t mem_len;
+  _Atomic int state;        /* TV_SERVED_* */
+  _Atomic uint64_t done_bytes, total_bytes;
+  tv_error_t err;           /* when ERROR */
+  tv_trace_t trace;         /* valid when READY */
+  tv_lod_t *lods;           /* per store thread */
+  tv_track_t *tracks;       /* API track number -> what it is */
+  size_t n_tracks;
+  int64_t overview[TV_OVERVIEW_BUCKETS]; /* busy ns of depth-0 slices */
+  char *meta_json;          /* cached /meta answer */
+  _Atomic(char *) *display; /* per string id: demangled text, filled lazily */
+} tv_served_t;
+
+typedef struct tv_server_opts {
+  const char *host;         /* default 127.0.0.1 */
+  int port;                 /* 0 = any free port */
+  bool open_browser;
+  bool quiet;
+} tv_server_opts_t;
+
+/** runs `serve` until SIGINT/SIGTERM: indexes, serves, prints the URL.
+ *  Returns the process exit code. */
+int tv_serve(tv_served_t *traces, size_t n, const tv_server_opts_t *opts);
+
+/** prepares (does not index) a served trace for a file or bundled bytes */
+int tv_served_init(tv_served_t *s, const char *path, const void *mem, size_t len);
+/** indexes s (blocking): trace, LOD pyramids, tracks, overview, meta */
+void tv_served_index(tv_served_t *s);
+void tv_served_free(tv_served_t *s);
+/** text to show for a string id (demangled when it is a mangled symbol) */
+const char *tv_served_display(tv_served_t *s, uint32_t id, size_t *len);
+
+/* ---- the API (api.c), used by http.c ---- */
+typedef struct tv_http_reply {
+  int status;
+  char *body;               /* malloc'd */
+  size_t len;
+  const char *content_type;
+  bool immutable;           /* cacheable forever (tiles) */
+  char etag[64];
+} tv_http_reply_t;
+
+typedef const char *(*tv_param_fn)(void *ud, const char *name);
+
+/** answers an API path ("/api/..."); params looked up through get */
+void tv_api_handle(tv_served_t *traces, size_t n, const char *path, tv_param_fn get, void *ud,
+                   tv_http_reply_t *reply);
+/** sets a JSON error reply */
+void tv_api_error(tv_http_reply_t *reply, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- embedded web assets (assets.c + generated table) ---- */
+typedef struct tv_asset {
+  const char *path; /* "/static/app.js" */
+  const unsigned char *data;
+  size_t len;
+} tv_asset_t;
+
+/** the asset at an exact path, or NULL */
+const tv_asset_t *tv_asset_find(const char *path);
+/** MIME type from the path's extension */
+const char *tv_asset_mime(const char *path);
+
+#endif

@@ -1,0 +1,315 @@
+/* http.c: libmicrohttpd glue and the serve loop.
+ *
+ * Security defaults (docs/api.md): bind 127.0.0.1 unless told otherwise;
+ * requests whose Host header names neither the bound address nor localhost
+ * are refused (DNS rebinding); only GET/HEAD; only embedded assets and the
+ * API are served, matched exactly (no file system access, no traversal); no
+ * CORS headers at all; bounded connection memory, count and idle time. */
+#include "traceview/progress.h"
+#include "traceview/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+extern char **environ;
+
+#define CONNECTION_MEMORY (64 * 1024) /* bounds URL + headers: larger gets 414/431 */
+#define MAX_CONNECTIONS 512
+#define IDLE_TIMEOUT_S 30
+
+typedef struct server {
+  tv_served_t *traces;
+  size_t n;
+  struct MHD_Daemon *daemon;
+  char host[256];   /* as the user gave it */
+  int port;
+  uv_loop_t *loop;
+  uv_signal_t sigint, sigterm;
+  uv_timer_t progress_timer;
+  uv_work_t *jobs;
+  size_t n_done;
+  tv_progress_t progress;
+  bool quiet, open_browser, announced;
+  int exit_code;
+} server_t;
+
+/* ---- requests ---- */
+
+static const char *lookup_arg(void *ud, const char *name) {
+  return MHD_lookup_connection_value((struct MHD_Connection *)ud, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Host header check: the bound address or a loopback name, with our port or
+ * none. Anything else may be a DNS-rebinding page in the user's browser. */
+static bool host_allowed(const server_t *sv, const char *host) {
+  if (!host) return false;
+  size_t len = strnlen(host, 300);
+  if (len == 0 || len >= 300) return false;
+  char name[300];
+  memcpy(name, host, len + 1);
+  char *colon = strrchr(name, ':');
+  if (colon && strchr(name, ']') < colon) { /* "[::1]:port" or "name:port" */
+    char port[16];
+    snprintf(port, sizeof port, "%d", sv->port);
+    if (strcmp(colon + 1, port) != 0) return false;
+    *colon = '\0';
+  } else if (colon && name[0] != '[') {
+    return false; /* a bare IPv6 address without brackets is not a valid Host */
+  }
+  static const char *const loopback[] = {"localhost", "127.0.0.1", "[::1]"};
+  for (size_t i = 0; i < 3; i++)
+    if (strcasecmp(name, loopback[i]) == 0) return true;
+  return strcasecmp(name, sv->host) == 0;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, tv_http_reply_t *r, bool head) {
+  struct MHD_Response *resp = MHD_create_response_from_buffer(
+      head ? 0 : r->len, head ? NULL : r->body, head ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
+  if (head) free(r->body);
+  r->body = NULL;
+  if (!resp) return MHD_NO;
+  MHD_add_response_header(resp, "Content-Type", r->content_type ? r->content_type : "text/plain");
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+  MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+  if (r->immutable) {
+    MHD_add_response_header(resp, "Cache-Control", "public, max-age=31536000, immutable");
+    if (r->etag[0]) MHD_add_response_header(resp, "ETag", r->etag);
+  } else {
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+  }
+  if (r->content_type && strncmp(r->content_type, "text/html", 9) == 0)
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                            "img-src 'self' data:; frame-ancestors 'none'");
+  enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+static void static_asset(const char *url, tv_http_reply_t *r) {
+  const tv_asset_t *a = tv_asset_find(strcmp(url, "/") == 0 ? "/static/index.html" : url);
+  if (!a) {
+    tv_api_error(r, 404, "not found");
+    return;
+  }
+  r->body = malloc(a->len ? a->len : 1);
+  if (!r->body) {
+    tv_api_error(r, 500, "out of memory");
+    return;
+  }
+  memcpy(r->body, a->data, a->len);
+  r->len = a->len;
+  r->status = 200;
+  r->content_type = tv_asset_mime(a->path);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls) {
+  (void)version;
+  (void)upload_data;
+  server_t *sv = cls;
+  tv_http_reply_t r = {0};
+  bool head = strcmp(method, "HEAD") == 0;
+  if (*req_cls == NULL) {
+    *req_cls = sv; /* first call: headers only */
+    if (strcmp(method, "GET") != 0 && !head) {
+      tv_api_error(&r, 405, "only GET and HEAD are supported: the API is read-only");
+      return send_reply(c, &r, false);
+    }
+    if (!host_allowed(sv, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"))) {
+      tv_api_error(&r, 403, "Host header not allowed: open the address traceview printed");
+      return send_reply(c, &r, head);
+    }
+    return MHD_YES;
+  }
+  if (*upload_data_size) { /* a GET with a body: ignore the body */
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0) {
+    tv_api_handle(sv->traces, sv->n, url, lookup_arg, c, &r);
+    const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+    if (r.status == 200 && r.etag[0] && inm && strcmp(inm, r.etag) == 0) {
+      free(r.body);
+      r.body = NULL;
+      r.len = 0;
+      r.status = 304;
+    }
+  } else {
+    static_asset(url, &r);
+  }
+  return send_reply(c, &r, head);
+}
+
+/* ---- listening ---- */
+
+static int resolve(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len) {
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                           .ai_flags = AI_NUMERICSERV | AI_PASSIVE};
+  struct addrinfo *res = NULL;
+  char portstr[16];
+  snprintf(portstr, sizeof portstr, "%d", port);
+  if (getaddrinfo(host, portstr, &hints, &res) != 0 || !res) return -1;
+  memcpy(ss, res->ai_addr, res->ai_addrlen);
+  *len = res->ai_addrlen;
+  freeaddrinfo(res);
+  return 0;
+}
+
+static struct MHD_Daemon *start_daemon(server_t *sv, int port) {
+  struct sockaddr_storage ss;
+  socklen_t len;
+  if (resolve(sv->host, port, &ss, &len) != 0) return NULL;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+  if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  unsigned threads = cores > 1 ? (unsigned)(cores > 8 ? 8 : cores) : 1;
+  return MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, sv,
+                          MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                          MHD_OPTION_THREAD_POOL_SIZE, threads,
+                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+                          MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+                          MHD_OPTION_END);
+}
+
+/* ---- the loop ---- */
+
+static void url_for(const server_t *sv, char *buf, size_t cap) {
+  bool v6 = strchr(sv->host, ':') != NULL;
+  snprintf(buf, cap, "http://%s%s%s:%d/", v6 ? "[" : "", sv->host, v6 ? "]" : "", sv->port);
+}
+
+static void open_in_browser(const char *url) {
+  pid_t pid;
+  char *argv[] = {"xdg-open", (char *)url, NULL};
+  if (posix_spawnp(&pid, "xdg-open", NULL, NULL, argv, environ) != 0)
+    fprintf(stderr, "traceview: could not run xdg-open; open %s yourself\n", url);
+}
+
+static void announce(server_t *sv) {
+  char url[400];
+  url_for(sv, url, sizeof url);
+  tv_progress_done(&sv->progress);
+  size_t ok = 0;
+  for (size_t i = 0; i < sv->n; i++) {
+    tv_served_t *s = &sv->traces[i];
+    if (atomic_load(&s->state) == TV_SERVED_READY) {
+      ok++;
+      continue;
+    }
+    char msg[1200];
+    fprintf(stderr, "traceview: %s\n", tv_error_format(&s->err, msg, sizeof msg));
+  }
+  if (ok == 0) {
+    sv->exit_code = 1;
+    uv_stop(sv->loop);
+    return;
+  }
+  printf("traceview: serving %zu trace%s at %s (Ctrl-C to stop)\n", ok, ok == 1 ? "" : "s", url);
+  fflush(stdout);
+  sv->announced = true;
+  if (sv->open_browser) open_in_browser(url);
+}
+
+static void index_job(uv_work_t *req) { tv_served_index(req->data); }
+
+static void index_done(uv_work_t *req, int status) {
+  (void)status;
+  server_t *sv = req->loop->data;
+  if (++sv->n_done == sv->n) {
+    uv_timer_stop(&sv->progress_timer);
+    announce(sv);
+  }
+}
+
+static void on_progress_timer(uv_timer_t *t) {
+  server_t *sv = t->data;
+  uint64_t done = 0, total = 0;
+  for (size_t i = 0; i < sv->n; i++) {
+    done += atomic_load(&sv->traces[i].done_bytes);
+    total += atomic_load(&sv->traces[i].total_bytes);
+  }
+  tv_progress_update(&sv->progress, done, total);
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  server_t *sv = h->data;
+  if (!sv->quiet) fprintf(stderr, "\ntraceview: %s, stopping\n", signum == SIGINT ? "interrupted" : "terminated");
+  if (sv->n_done < sv->n) {
+    /* An indexing job cannot be cancelled midway; don't wait for it. */
+    if (sv->daemon) MHD_stop_daemon(sv->daemon);
+    fflush(stdout);
+    _exit(130);
+  }
+  uv_stop(sv->loop);
+}
+
+int tv_serve(tv_served_t *traces, size_t n, const tv_server_opts_t *opts) {
+  server_t sv = {.traces = traces, .n = n, .quiet = opts->quiet,
+                 .open_browser = opts->open_browser};
+  snprintf(sv.host, sizeof sv.host, "%s", opts->host ? opts->host : "127.0.0.1");
+  sv.daemon = start_daemon(&sv, opts->port);
+  if (!sv.daemon && opts->port != 0) {
+    fprintf(stderr, "traceview: port %d is not available on %s; picking a free one\n", opts->port,
+            sv.host);
+    sv.daemon = start_daemon(&sv, 0);
+  }
+  if (!sv.daemon) {
+    fprintf(stderr, "traceview: cannot listen on %s: %s\n", sv.host,
+            errno ? strerror(errno) : "invalid address");
+    return 1;
+  }
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info(sv.daemon, MHD_DAEMON_INFO_BIND_PORT);
+  sv.port = info ? info->port : opts->port;
+  char url[400];
+  url_for(&sv, url, sizeof url);
+  if (!sv.quiet)
+    fprintf(stderr, "traceview: indexing %zu trace%s; the viewer at %s shows progress\n", n,
+            n == 1 ? "" : "s", url);
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  loop.data = &sv;
+  sv.loop = &loop;
+  tv_progress_init(&sv.progress, n == 1 ? traces[0].name : "traces", sv.quiet ? 0 : 2);
+  uv_timer_init(&loop, &sv.progress_timer);
+  sv.progress_timer.data = &sv;
+  uv_timer_start(&sv.progress_timer, on_progress_timer, 100, 100);
+  uv_signal_init(&loop, &sv.sigint);
+  uv_signal_init(&loop, &sv.sigterm);
+  sv.sigint.data = sv.sigterm.data = &sv;
+  uv_signal_start(&sv.sigint, on_signal, SIGINT);
+  uv_signal_start(&sv.sigterm, on_signal, SIGTERM);
+  sv.jobs = calloc(n, sizeof *sv.jobs);
+  for (size_t i = 0; i < n && sv.jobs; i++) {
+    sv.jobs[i].data = &traces[i];
+    uv_queue_work(&loop, &sv.jobs[i], index_job, index_done);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+
+  /* Stop accepting, let in-flight requests finish, then tear down. */
+  MHD_stop_daemon(sv.daemon);
+  uv_timer_stop(&sv.progress_timer);
+  uv_close((uv_handle_t *)&sv.progress_timer, NULL);
+  uv_close((uv_handle_t *)&sv.sigint, NULL);
+  uv_close((uv_handle_t *)&sv.sigterm, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT); /* runs the close callbacks and pending jobs */
+  uv_loop_close(&loop);
+  free(sv.jobs);
+  return sv.exit_code;
+}

@@ -1,0 +1,222 @@
+/* lod.c: the level-of-detail pyramid and tile queries (see lod.h).
+ *
+ * Invariants:
+ * (1) a run (level, depth) lists non-empty buckets in increasing order;
+ *     entries count slices by the bucket of their start.
+ * (2) level L+1 is level L with buckets paired (bucket >> 1).
+ * (3) a tile counts every slice exactly once per level: in `slice` if it is
+ *     at least one bucket wide (repeated in each tile it overlaps), otherwise
+ *     in the summary of the bucket it starts in. */
+#include "traceview/lod.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint32_t tv_lod_top_level(int64_t span_ns) {
+  uint32_t level = 0;
+  while (level < TV_MAX_LEVEL && (span_ns >> level) > 0) level++;
+  return level;
+}
+
+static uint32_t ceil_log2(uint64_t v) {
+  uint32_t l = 0;
+  while (l < 63 && (UINT64_C(1) << l) < v) l++;
+  return l;
+}
+
+/* Entries of one depth at level `level`, straight from the slices. */
+static int build_base_run(tv_lod_run_t *run, const tv_slices_t *s, uint64_t b, uint64_t e,
+                          int64_t origin, uint32_t level) {
+  size_t n = 0;
+  int64_t last = -1;
+  for (uint64_t i = b; i < e; i++) {
+    int64_t bk = (s->start_ns[i] - origin) >> level;
+    if (bk != last) n++, last = bk;
+  }
+  run->e = n ? malloc(n * sizeof *run->e) : NULL;
+  if (n && !run->e) return TV_ENOMEM;
+  run->n = n;
+  tv_lod_entry_t *cur = NULL;
+  last = -1;
+  for (uint64_t i = b; i < e; i++) {
+    int64_t bk = (s->start_ns[i] - origin) >> level;
+    if (bk != last) {
+      cur = cur ? cur + 1 : run->e;
+      *cur = (tv_lod_entry_t){.bucket = bk, .longest = (uint32_t)i};
+      last = bk;
+    }
+    cur->count++;
+    cur->busy_ns += s->dur_ns[i];
+    if (s->dur_ns[i] > s->dur_ns[cur->longest]) cur->longest = (uint32_t)i;
+  }
+  return 0;
+}
+
+/* Level L+1 from level L (invariant 2). */
+static int build_parent_run(tv_lod_run_t *up, const tv_lod_run_t *down, const tv_slices_t *s) {
+  size_t n = 0;
+  int64_t last = -1;
+  for (size_t i = 0; i < down->n; i++)
+    if ((down->e[i].bucket >> 1) != last) n++, last = down->e[i].bucket >> 1;
+  up->e = n ? malloc(n * sizeof *up->e) : NULL;
+  if (n && !up->e) return TV_ENOMEM;
+  up->n = n;
+  tv_lod_entry_t *cur = NULL;
+  last = -1;
+  for (size_t i = 0; i < down->n; i++) {
+    const tv_lod_entry_t *d = &down->e[i];
+    if ((d->bucket >> 1) != last) {
+      cur = cur ? cur + 1 : up->e;
+      *cur = (tv_lod_entry_t){.bucket = d->bucket >> 1, .longest = d->longest};
+      last = d->bucket >> 1;
+    } else if (s->dur_ns[d->longest] > s->dur_ns[cur->longest]) {
+      cur->longest = d->longest;
+    }
+    cur->count += d->count;
+    cur->busy_ns += d->busy_ns;
+  }
+  return 0;
+}
+
+int tv_lod_build(tv_lod_t *lod, const tv_thread_t *th, int64_t origin_ns, int64_t span_ns) {
+  memset(lod, 0, sizeof *lod);
+  lod->span_ns = span_ns;
+  const tv_slices_t *s = &th->slices;
+  lod->max_level = tv_lod_top_level(span_ns);
+  lod->first_level = lod->max_level + 1;
+  lod->n_depths = th->max_depth;
+  /* Small tracks and tracks with more rows than a uint32 can name are
+   * scanned directly. */
+  if (s->n < 64 || s->n > UINT32_MAX || span_ns <= 0) return 0;
+  uint64_t width = (uint64_t)span_ns / (s->n / 8);
+  uint32_t first = ceil_log2(width ? width : 1);
+  if (first > lod->max_level) return 0;
+  uint32_t n_levels = lod->max_level - first + 1;
+  lod->runs = calloc((size_t)n_levels * lod->n_depths, sizeof *lod->runs);
+  if (!lod->runs) return TV_ENOMEM;
+  lod->first_level = first;
+  int rc = 0;
+  for (uint32_t d = 0; d < lod->n_depths && rc == 0; d++)
+    rc = build_base_run(&lod->runs[d], s, th->depth_begin[d], th->depth_begin[d + 1], origin_ns,
+                        first);
+  for (uint32_t l = 1; l < n_levels && rc == 0; l++)
+    for (uint32_t d = 0; d < lod->n_depths && rc == 0; d++)
+      rc = build_parent_run(&lod->runs[l * lod->n_depths + d],
+                            &lod->runs[(l - 1) * lod->n_depths + d], s);
+  if (rc) {
+    tv_lod_free(lod);
+    return rc;
+  }
+  lod->bytes = (size_t)n_levels * lod->n_depths * sizeof *lod->runs;
+  for (size_t i = 0; i < (size_t)n_levels * lod->n_depths; i++)
+    lod->bytes += lod->runs[i].n * sizeof(tv_lod_entry_t);
+  return 0;
+}
+
+void tv_lod_free(tv_lod_t *lod) {
+  if (!lod) return;
+  if (lod->runs && lod->first_level <= lod->max_level) {
+    size_t n = (size_t)(lod->max_level - lod->first_level + 1) * lod->n_depths;
+    for (size_t i = 0; i < n; i++) free(lod->runs[i].e);
+  }
+  free(lod->runs);
+  memset(lod, 0, sizeof *lod);
+}
+
+/* First row in [b, e) that ends after t or starts at or after t. Both
+ * start and end are non-decreasing within a depth (store.h invariant 1). */
+static uint64_t first_overlapping(const tv_slices_t *s, uint64_t b, uint64_t e, int64_t t) {
+  while (b < e) {
+    uint64_t m = b + (e - b) / 2;
+    if (s->start_ns[m] + s->dur_ns[m] > t || s->start_ns[m] >= t) e = m;
+    else b = m + 1;
+  }
+  return b;
+}
+
+uint64_t tv_thread_slice_at(const tv_thread_t *th, uint32_t depth, int64_t t) {
+  if (depth >= th->max_depth) return UINT64_MAX;
+  const tv_slices_t *s = &th->slices;
+  uint64_t b = th->depth_begin[depth], e = th->depth_begin[depth + 1];
+  /* Last row starting at or before t. */
+  while (b < e) {
+    uint64_t m = b + (e - b) / 2;
+    if (s->start_ns[m] <= t) b = m + 1;
+    else e = m;
+  }
+  if (b == th->depth_begin[depth]) return UINT64_MAX;
+  uint64_t r = b - 1;
+  int64_t end = s->start_ns[r] + s->dur_ns[r];
+  return (end > t || s->start_ns[r] == t) ? r : UINT64_MAX;
+}
+
+typedef struct bucket_acc {
+  uint32_t count;
+  int64_t busy;
+  uint64_t longest;
+} bucket_acc_t;
+
+size_t tv_lod_tile(const tv_lod_t *lod, const tv_thread_t *th, int64_t origin_ns,
+                   uint32_t level, int64_t index, const tv_tile_sink_t *sink) {
+  const tv_slices_t *s = &th->slices;
+  if (level > TV_MAX_TILE_LEVEL || index < 0 || index > (INT64_MAX >> (level + 8)) - 1) return 0;
+  int64_t w = INT64_C(1) << level;
+  /* Relative times cannot overflow: the index bound keeps rt1 <= INT64_MAX. */
+  int64_t rt0 = index * TV_TILE_BUCKETS * w, rt1 = rt0 + TV_TILE_BUCKETS * w;
+  if (rt0 > lod->span_ns) return 0;
+  int64_t t0 = origin_ns + rt0;
+  int64_t t1 = origin_ns + (rt1 <= lod->span_ns ? rt1 : lod->span_ns + 1);
+  size_t examined = 0;
+  bucket_acc_t acc[TV_TILE_BUCKETS];
+  for (uint32_t d = 0; d < th->max_depth; d++) {
+    uint64_t b = th->depth_begin[d], e = th->depth_begin[d + 1];
+    uint64_t r = first_overlapping(s, b, e, t0);
+    if (level < lod->first_level || !lod->runs) {
+      /* Few slices per tile at this zoom: scan them. */
+      memset(acc, 0, sizeof acc);
+      for (uint64_t i = r; i < e && s->start_ns[i] < t1; i++) {
+        examined++;
+        int64_t start = s->start_ns[i], dur = s->dur_ns[i];
+        if (dur >= w) {
+          sink->slice(sink->ud, i, start - origin_ns, dur, d);
+        } else if (start >= t0) { /* a narrow one starting earlier belongs to the previous tile */
+          bucket_acc_t *a = &acc[(start - t0) >> level];
+          if (!a->count || dur > s->dur_ns[a->longest]) a->longest = i;
+          a->count++;
+          a->busy += dur;
+        }
+      }
+      for (uint32_t k = 0; k < TV_TILE_BUCKETS; k++)
+        if (acc[k].count) sink->summary(sink->ud, k, d, acc[k].count, acc[k].busy, acc[k].longest);
+      continue;
+    }
+    /* A wide slice that started in an earlier tile. */
+    if (r < e && s->start_ns[r] < t0 && s->dur_ns[r] >= w) {
+      examined++;
+      sink->slice(sink->ud, r, s->start_ns[r] - origin_ns, s->dur_ns[r], d);
+    }
+    const tv_lod_run_t *run = &lod->runs[(size_t)(level - lod->first_level) * lod->n_depths + d];
+    int64_t first_bucket = index * TV_TILE_BUCKETS;
+    size_t lo = 0, hi = run->n;
+    while (lo < hi) {
+      size_t m = lo + (hi - lo) / 2;
+      if (run->e[m].bucket < first_bucket) lo = m + 1;
+      else hi = m;
+    }
+    for (size_t k = lo; k < run->n && run->e[k].bucket < first_bucket + TV_TILE_BUCKETS; k++) {
+      const tv_lod_entry_t *en = &run->e[k];
+      uint32_t bk = (uint32_t)(en->bucket - first_bucket);
+      uint64_t lr = en->longest;
+      examined++;
+      /* At most one slice this wide starts in a bucket of one depth: the longest. */
+      if (s->dur_ns[lr] >= w) {
+        sink->slice(sink->ud, lr, s->start_ns[lr] - origin_ns, s->dur_ns[lr], d);
+        if (en->count > 1)
+          sink->summary(sink->ud, bk, d, en->count - 1, en->busy_ns - s->dur_ns[lr], UINT64_MAX);
+      } else {
+        sink->summary(sink->ud, bk, d, en->count, en->busy_ns, lr);
+      }
+    }
+  }
+  return examined;
+}

@@ -1,0 +1,232 @@
+/* served.c: a trace as the server holds it: the index plus what the API needs
+ * on top (LOD pyramids, track numbering, overview, cached metadata). */
+#include "traceview/server.h"
+#include "traceview/demangle.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void stable_id(const char *key, size_t len, char out[16]) {
+  /* FNV-1a, 40 bits: short enough for a URL, stable across restarts. */
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)key[i]) * 0x100000001b3ull;
+  snprintf(out, 16, "%010llx", (unsigned long long)(h & 0xffffffffffull));
+}
+
+int tv_served_init(tv_served_t *s, const char *path, const void *mem, size_t len) {
+  memset(s, 0, sizeof *s);
+  s->path = strdup(path);
+  const char *slash = strrchr(path, '/');
+  s->name = strdup(slash ? slash + 1 : path);
+  if (!s->path || !s->name) return TV_ENOMEM;
+  s->mem = mem;
+  s->mem_len = len;
+  char abs[PATH_MAX];
+  const char *key = (!mem && realpath(path, abs)) ? abs : path;
+  stable_id(key, strlen(key), s->id);
+  atomic_store(&s->state, TV_SERVED_INDEXING);
+  return 0;
+}
+
+static void on_progress(void *ud, uint64_t done, uint64_t total) {
+  tv_served_t *s = ud;
+  atomic_store_explicit(&s->total_bytes, total, memory_order_relaxed);
+  atomic_store_explicit(&s->done_bytes, done, memory_order_relaxed);
+}
+
+static int cmp_proc_order(const void *x, const void *y) {
+  const tv_process_t *a = *(const tv_process_t *const *)x, *b = *(const tv_process_t *const *)y;
+  if (a->has_sort_index != b->has_sort_index) return a->has_sort_index ? -1 : 1;
+  if (a->has_sort_index && a->sort_index != b->sort_index)
+    return a->sort_index < b->sort_index ? -1 : 1;
+  return a->pid < b->pid ? -1 : a->pid > b->pid;
+}
+
+static json_t *str_or_null(const tv_store_t *st, uint32_t id) {
+  if (!id) return json_null();
+  tv_str_t v = tv_store_str(st, id);
+  return json_stringn(v.p, v.len);
+}
+
+/* Numbers tracks (threads then counters, grouped by process in sort order)
+ * and renders the /meta answer once. */
+static int build_tracks_and_meta(tv_served_t *s) {
+  const tv_store_t *st = &s->trace.store;
+  const tv_tables_t *t = &st->t;
+  s->tracks = calloc(t->n_threads + t->n_counters + 1, sizeof *s->tracks);
+  if (!s->tracks) return TV_ENOMEM;
+  /* Every pid with a thread or counter, including ones without metadata. */
+  size_t n_pids = 0;
+  tv_process_t *procs = calloc(t->n_threads + t->n_counters + t->n_procs + 1, sizeof *procs);
+  const tv_process_t **order = calloc(t->n_threads + t->n_counters + t->n_procs + 1, sizeof *order);
+  if (!procs || !order) {
+    free(procs);
+    free(order);
+    return TV_ENOMEM;
+  }
+  for (size_t i = 0; i < t->n_threads + t->n_counters + t->n_procs; i++) {
+    int64_t pid = i < t->n_threads ? t->threads[i].pid
+                  : i < t->n_threads + t->n_counters ? t->counters[i - t->n_threads].pid
+                  : t->procs[i - t->n_threads - t->n_counters].pid;
+    if (i < t->n_threads && !t->threads[i].listed) continue;
+    bool seen = false;
+    for (size_t k = 0; k < n_pids && !seen; k++) seen = procs[k].pid == pid;
+    if (seen) continue;
+    const tv_process_t *meta = tv_store_process(st, pid);
+    procs[n_pids] = meta ? *meta : (tv_process_t){.pid = pid};
+    order[n_pids] = &procs[n_pids];
+    n_pids++;
+  }
+  qsort(order, n_pids, sizeof *order, cmp_proc_order);
+
+  json_t *jprocs = json_array();
+  for (size_t p = 0; p < n_pids; p++) {
+    int64_t pid = order[p]->pid;
+    json_t *jtracks = json_array();
+    for (size_t i = 0; i < t->n_threads; i++) {
+      const tv_thread_t *th = &t->threads[i];
+      if (th->pid != pid || !th->listed) continue;
+      size_t track = s->n_tracks++;
+      s->tracks[track] = (tv_track_t){false, (uint32_t)i};
+      json_array_append_new(jtracks, json_pack("{s:I, s:s, s:I, s:o, s:o, s:I, s:I, s:I}",
+          "track", (json_int_t)track, "kind", "thread", "tid", (json_int_t)th->tid,
+          "name", str_or_null(st, th->name),
+          "sort_index", th->has_sort_index ? json_integer(th->sort_index) : json_null(),
+          "slices", (json_int_t)th->slices.n, "instants", (json_int_t)th->instants.n,
+          "max_depth", (json_int_t)th->max_depth));
+    }
+    for (size_t i = 0; i < t->n_counters; i++) {
+      const tv_counter_t *c = &t->counters[i];
+      if (c->pid != pid) continue;
+      double lo = 0, hi = 0;
+      for (size_t k = 0; k < c->n; k++) {
+        if (k == 0 || c->value[k] < lo) lo = c->value[k];
+        if (k == 0 || c->value[k] > hi) hi = c->value[k];
+      }
+      size_t track = s->n_tracks++;
+      s->tracks[track] = (tv_track_t){true, (uint32_t)i};
+      json_array_append_new(jtracks, json_pack("{s:I, s:s, s:o, s:o, s:I, s:f, s:f}",
+          "track", (json_int_t)track, "kind", "counter", "name", str_or_null(st, c->name),
+          "series", str_or_null(st, c->series), "samples", (json_int_t)c->n, "min", lo,
+          "max", hi));
+    }
+    json_array_append_new(jprocs, json_pack("{s:I, s:o, s:o, s:o}", "pid", (json_int_t)pid,
+        "name", str_or_null(st, order[p]->name),
+        "sort_index", order[p]->has_sort_index ? json_integer(order[p]->sort_index) : json_null(),
+        "tracks", jtracks));
+  }
+  free(procs);
+  free(order);
+
+  bool empty = st->min_ns > st->max_ns;
+  char origin[32];
+  snprintf(origin, sizeof origin, "%lld", (long long)(empty ? 0 : st->min_ns));
+  int64_t span = empty ? 0 : st->max_ns - st->min_ns;
+  json_t *root = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o}",
+      "id", s->id, "name", s->name, "format", s->trace.format ? s->trace.format : "unknown",
+      "origin_ns", origin, "duration_ns", (json_int_t)span,
+      "tile_buckets", (json_int_t)TV_TILE_BUCKETS,
+      "max_level", (json_int_t)(tv_lod_top_level(span) > TV_MAX_TILE_LEVEL
+                                    ? TV_MAX_TILE_LEVEL : tv_lod_top_level(span)),
+      "counts", "slices", (json_int_t)st->n_slices, "instants", (json_int_t)st->n_instants,
+      "counter_samples", (json_int_t)st->n_counter_samples,
+      "llvm_totals", (json_int_t)t->n_totals, "processes", jprocs);
+  if (!root) return TV_ENOMEM;
+  s->meta_json = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(root);
+  return s->meta_json ? 0 : TV_ENOMEM;
+}
+
+/* Busy time of top-level slices per overview bucket, clipped at bucket edges. */
+static void build_overview(tv_served_t *s) {
+  const tv_store_t *st = &s->trace.store;
+  if (st->min_ns > st->max_ns) return;
+  double span = (double)(st->max_ns - st->min_ns) + 1;
+  double width = span / TV_OVERVIEW_BUCKETS;
+  for (size_t i = 0; i < st->t.n_threads; i++) {
+    const tv_thread_t *th = &st->t.threads[i];
+    if (th->max_depth == 0) continue;
+    for (uint64_t r = 0; r < th->depth_begin[1]; r++) {
+      double a = (double)(th->slices.start_ns[r] - st->min_ns);
+      double b = a + (double)th->slices.dur_ns[r];
+      size_t ka = (size_t)(a / width), kb = (size_t)(b / width);
+      if (kb >= TV_OVERVIEW_BUCKETS) kb = TV_OVERVIEW_BUCKETS - 1;
+      for (size_t k = ka; k <= kb && k < TV_OVERVIEW_BUCKETS; k++) {
+        double lo = a > k * width ? a : k * width;
+        double hi = b < (k + 1) * width ? b : (k + 1) * width;
+        if (hi > lo) s->overview[k] += (int64_t)(hi - lo);
+      }
+    }
+  }
+}
+
+void tv_served_index(tv_served_t *s) {
+  tv_open_opts_t opts = {.progress = on_progress, .progress_ud = s};
+  int rc = s->mem ? tv_trace_open_memory(&s->trace, s->mem, s->mem_len, s->path, &opts, &s->err)
+                  : tv_trace_open(&s->trace, s->path, &opts, &s->err);
+  if (rc) {
+    atomic_store_explicit(&s->state, TV_SERVED_ERROR, memory_order_release);
+    return;
+  }
+  const tv_store_t *st = &s->trace.store;
+  int64_t span = st->min_ns <= st->max_ns ? st->max_ns - st->min_ns : 0;
+  s->lods = calloc(st->t.n_threads + 1, sizeof *s->lods);
+  s->display = calloc(st->t.strings.n + 1, sizeof *s->display);
+  rc = (s->lods && s->display) ? 0 : TV_ENOMEM;
+  for (size_t i = 0; i < st->t.n_threads && rc == 0; i++)
+    rc = tv_lod_build(&s->lods[i], &st->t.threads[i], st->min_ns, span);
+  if (rc == 0) rc = build_tracks_and_meta(s);
+  if (rc) {
+    tv_error_set(&s->err, rc, s->path, -1, "out of memory while preparing the trace");
+    atomic_store_explicit(&s->state, TV_SERVED_ERROR, memory_order_release);
+    return;
+  }
+  build_overview(s);
+  atomic_store_explicit(&s->done_bytes, s->trace.map.len, memory_order_relaxed);
+  atomic_store_explicit(&s->state, TV_SERVED_READY, memory_order_release);
+}
+
+const char *tv_served_display(tv_served_t *s, uint32_t id, size_t *len) {
+  tv_str_t raw = tv_store_str(&s->trace.store, id);
+  if (!tv_looks_mangled(raw.p, raw.len)) {
+    *len = raw.len;
+    return raw.p;
+  }
+  char *d = atomic_load_explicit(&s->display[id], memory_order_acquire);
+  if (!d) {
+    char *mine = tv_demangle(raw.p, raw.len);
+    if (!mine) {
+      *len = raw.len;
+      return raw.p;
+    }
+    char *expected = NULL;
+    /* Two threads may demangle the same symbol; one result is kept. */
+    if (atomic_compare_exchange_strong(&s->display[id], &expected, mine)) d = mine;
+    else {
+      free(mine);
+      d = expected;
+    }
+  }
+  *len = strlen(d);
+  return d;
+}
+
+void tv_served_free(tv_served_t *s) {
+  if (!s) return;
+  if (s->lods)
+    for (size_t i = 0; i < s->trace.store.t.n_threads; i++) tv_lod_free(&s->lods[i]);
+  free(s->lods);
+  if (s->display) {
+    for (uint32_t i = 0; i < s->trace.store.t.strings.n; i++) free(s->display[i]);
+    free(s->display);
+  }
+  free(s->tracks);
+  free(s->meta_json);
+  tv_trace_close(&s->trace);
+  free(s->path);
+  free(s->name);
+  memset(s, 0, sizeof *s);
+}
