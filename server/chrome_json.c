@@ -121,14 +121,19 @@ static inline bool is_scalar_byte(unsigned char ch) {
          ch == '-' || ch == '+' || ch == '.';
 }
 
-/* Skips one JSON value of any kind. Containers are skipped by counting
- * brackets outside strings; their contents are not validated here. */
+/* Skips one JSON value of any kind. Containers are skipped by a bracket
+ * counter that also checks each closing bracket matches its opener (a bit
+ * per level: 1 = object), so a typo inside args is an error at its offset,
+ * not a silent "truncated" trace. Scalars are not validated here: args are
+ * parsed strictly on demand later. */
 static int skip_value(scan_t *s) {
   if (s->p >= s->end) return SCAN_EOF;
   unsigned char ch = (unsigned char)*s->p;
   if (ch == '"') return scan_string(s, NULL);
   if (ch == '{' || ch == '[') {
-    size_t depth = 0;
+    uint64_t small[64], *bits = small; /* 4096 levels without allocating */
+    size_t cap_bits = sizeof small * 8, depth = 0;
+    int rc = SCAN_EOF;
     const char *p = s->p;
     while (p < s->end) {
       unsigned char cls = skip_class[(unsigned char)*p];
@@ -138,21 +143,46 @@ static int skip_value(scan_t *s) {
       }
       if (cls == 3) {
         s->p = p;
-        int rc = scan_string(s, NULL);
-        if (rc) return rc;
+        if ((rc = scan_string(s, NULL)) != 0) goto out;
         p = s->p;
+        rc = SCAN_EOF;
         continue;
       }
       if (cls == 1) {
+        if (depth == cap_bits) {
+          uint64_t *grown = malloc(cap_bits / 4);
+          if (!grown) {
+            rc = tv_error_set(s->err, TV_ENOMEM, s->file, -1, "out of memory");
+            goto out;
+          }
+          memcpy(grown, bits, cap_bits / 8);
+          if (bits != small) free(bits);
+          bits = grown;
+          cap_bits *= 2;
+        }
+        uint64_t bit = UINT64_C(1) << (depth & 63);
+        if (*p == '{') bits[depth >> 6] |= bit;
+        else bits[depth >> 6] &= ~bit;
         depth++;
-      } else if (--depth == 0) {
-        s->p = p + 1;
-        return 0;
+      } else {
+        bool is_object = (bits[(depth - 1) >> 6] >> ((depth - 1) & 63)) & 1;
+        if ((*p == '}') != is_object) {
+          rc = expected(s, p, is_object ? "',' or '}' to close an object"
+                                        : "',' or ']' to close an array");
+          goto out;
+        }
+        if (--depth == 0) {
+          s->p = p + 1;
+          rc = 0;
+          goto out;
+        }
       }
       p++;
     }
     s->p = p;
-    return SCAN_EOF;
+  out:
+    if (bits != small) free(bits);
+    return rc;
   }
   const char *p = s->p;
   while (p < s->end && is_scalar_byte((unsigned char)*p)) p++;
@@ -326,12 +356,12 @@ static size_t put_utf8(char *o, unsigned cp) {
   return 4;
 }
 
-/* Decodes JSON escapes of j into the builder's arena. Lone surrogates become
- * U+FFFD. Decoded text is never longer than the escaped text. */
-static int decode_string(scan_t *s, const jstr_t *j, tv_str_t *out) {
+/* Decodes JSON escapes of j into out (at least j->s.len bytes: decoded text
+ * is never longer). Lone surrogates become U+FFFD. Returns the decoded length,
+ * or -1 with *bad at the offending escape. */
+static long decode_into(const jstr_t *j, char *out, const char **bad) {
   const char *p = j->s.p, *e = p + j->s.len;
-  char *o = tv_intern_alloc(&s->b->strings, j->s.len ? j->s.len : 1), *o0 = o;
-  if (!o) return tv_error_set(s->err, TV_ENOMEM, s->file, -1, "out of memory");
+  char *o = out;
   while (p < e) {
     const char *bs = memchr(p, '\\', (size_t)(e - p));
     size_t run = (size_t)((bs ? bs : e) - p);
@@ -339,7 +369,8 @@ static int decode_string(scan_t *s, const jstr_t *j, tv_str_t *out) {
     o += run;
     p += run;
     if (!bs) break;
-    if (p + 1 >= e) goto bad_escape;
+    *bad = p;
+    if (p + 1 >= e) return -1;
     char c = p[1];
     p += 2;
     switch (c) {
@@ -353,7 +384,7 @@ static int decode_string(scan_t *s, const jstr_t *j, tv_str_t *out) {
       case 't': *o++ = '\t'; break;
       case 'u': {
         unsigned cp, lo;
-        if (hex4(p, e, &cp) != 0) { p -= 2; goto bad_escape; }
+        if (hex4(p, e, &cp) != 0) return -1;
         p += 4;
         if (cp >= 0xd800 && cp <= 0xdbff && e - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
             hex4(p + 2, e, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
@@ -366,16 +397,36 @@ static int decode_string(scan_t *s, const jstr_t *j, tv_str_t *out) {
         break;
       }
       default:
-        p -= 2;
-        goto bad_escape;
+        return -1;
     }
   }
-  *out = tv_str(o0, (size_t)(o - o0));
-  return 0;
-bad_escape:
-  return tv_error_set(s->err, TV_ESYNTAX, s->file, off_of(s, p),
+  return (long)(o - out);
+}
+
+static int bad_escape(scan_t *s, const char *at) {
+  return tv_error_set(s->err, TV_ESYNTAX, s->file, off_of(s, at),
                       "invalid escape sequence in a string (expected \\\" \\\\ \\/ \\b \\f "
                       "\\n \\r \\t or \\uXXXX)");
+}
+
+/* Decodes j into the builder's arena. */
+static int decode_string(scan_t *s, const jstr_t *j, tv_str_t *out) {
+  char *o = tv_intern_alloc(&s->b->strings, j->s.len ? j->s.len : 1);
+  if (!o) return tv_error_set(s->err, TV_ENOMEM, s->file, -1, "out of memory");
+  const char *bad = j->s.p;
+  long n = decode_into(j, o, &bad);
+  if (n < 0) return bad_escape(s, bad);
+  *out = tv_str(o, (size_t)n);
+  return 0;
+}
+
+/* A key as text: escaped keys ("n\u0061me") are decoded into buf; keys too
+ * long for buf cannot be one we look for and are returned raw. */
+static tv_str_t key_text(const jstr_t *key, char *buf, size_t cap) {
+  if (!key->escaped || key->s.len > cap) return key->s;
+  const char *bad;
+  long n = decode_into(key, buf, &bad);
+  return n < 0 ? key->s : tv_str(buf, (size_t)n);
 }
 
 /* Interns a string from the input (decoding escapes, validating UTF-8 the
@@ -445,9 +496,20 @@ static int read_string_or_skip(scan_t *s, jstr_t *out) {
   return skip_value(s);
 }
 
+/* A number, or a string holding one ("ts": "11550183666" occurs in real
+ * traces); anything else is skipped and the value counts as absent. */
 static int read_number_or_skip(scan_t *s, jnum_t *out) {
   if (s->p < s->end && (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')))
     return scan_number(s, out);
+  if (s->p < s->end && *s->p == '"') {
+    jstr_t str;
+    int rc = scan_string(s, &str);
+    if (rc == 0 && !str.escaped && str.s.len > 0) {
+      out->p = str.s.p;
+      out->e = str.s.p + str.s.len;
+    }
+    return rc;
+  }
   return skip_value(s);
 }
 
@@ -466,11 +528,13 @@ static int parse_args(scan_t *s, raw_event_t *ev) {
     jstr_t key = {0};
     int rc = read_key(s, &key);
     if (rc) return rc;
-    if (KEY_IS(key.s, "detail")) rc = read_string_or_skip(s, &ev->detail);
-    else if (KEY_IS(key.s, "name")) rc = read_string_or_skip(s, &ev->args_name);
-    else if (KEY_IS(key.s, "sort_index")) rc = read_number_or_skip(s, &ev->sort_index);
-    else if (KEY_IS(key.s, "count")) rc = read_number_or_skip(s, &ev->count);
-    else if (KEY_IS(key.s, "avg ms")) rc = read_number_or_skip(s, &ev->avg_ms);
+    char kbuf[32];
+    tv_str_t k = key_text(&key, kbuf, sizeof kbuf);
+    if (KEY_IS(k, "detail")) rc = read_string_or_skip(s, &ev->detail);
+    else if (KEY_IS(k, "name")) rc = read_string_or_skip(s, &ev->args_name);
+    else if (KEY_IS(k, "sort_index")) rc = read_number_or_skip(s, &ev->sort_index);
+    else if (KEY_IS(k, "count")) rc = read_number_or_skip(s, &ev->count);
+    else if (KEY_IS(k, "avg ms")) rc = read_number_or_skip(s, &ev->avg_ms);
     else rc = skip_value(s);
     if (rc) return rc;
     rc = after_member(s, "',' or '}' in args");
@@ -501,7 +565,8 @@ static int parse_event(scan_t *s, raw_event_t *ev) {
     jstr_t key = {0};
     int rc = read_key(s, &key);
     if (rc) return rc;
-    tv_str_t k = key.s;
+    char kbuf[32];
+    tv_str_t k = key_text(&key, kbuf, sizeof kbuf);
     if (k.len == 2 && k.p[0] == 'p' && k.p[1] == 'h') rc = read_string_or_skip(s, &ev->ph);
     else if (k.len == 2 && k.p[0] == 't' && k.p[1] == 's') rc = read_number_or_skip(s, &ev->ts);
     else if (KEY_IS(k, "name")) rc = read_string_or_skip(s, &ev->name);
@@ -523,14 +588,12 @@ static int event_id(scan_t *s, const jnum_t *num, const jstr_t *str, int64_t *ou
                     uint32_t *name) {
   *name = TV_NO_STRING;
   if (str->present) {
-    int64_t v;
-    if (parse_decimal(str->s.p, str->s.p + str->s.len, 0, &v) == 0) {
-      *out = v;
-      return 0;
-    }
+    /* The string names the thread or process unless metadata does. */
     int rc = intern_jstr(s, str, name);
     if (rc) return rc;
-    *out = INT64_C(0x100000000) + tv_hash_bytes(str->s.p, str->s.len);
+    int64_t v;
+    if (!str->escaped && parse_decimal(str->s.p, str->s.p + str->s.len, 0, &v) == 0) *out = v;
+    else *out = INT64_C(0x100000000) + tv_hash_bytes(str->s.p, str->s.len);
     return 0;
   }
   if (!num->p) {
@@ -803,6 +866,8 @@ static int read_object(scan_t *s, bool *is_event) {
     int rc = read_key(s, &key);
     if (rc == SCAN_EOF) goto eof;
     if (rc) return rc;
+    char kbuf[32];
+    key.s = key_text(&key, kbuf, sizeof kbuf);
     if (KEY_IS(key.s, "traceEvents") && s->p < s->end && *s->p == '[' && !seen_events) {
       seen_events = true;
       s->trace->format = "chrome-json-object";

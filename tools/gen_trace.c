@@ -24,12 +24,15 @@
  *   - Times are simulated in nanoseconds and written as floor(start/1000)
  *     and floor(end/1000) - floor(start/1000), so nesting is exact per
  *     thread, and sibling/child events can share a microsecond like the real
- *     thing. About 29% of slices have "dur":0.
+ *     thing (so nesting by time containment alone can look a few levels
+ *     deeper than 11). About 29% of slices have "dur":0; durations have
+ *     p50 1 us, p90 ~30 us, p99 ~1 ms; ~190 bytes per event, so --size 1.4G
+ *     gives ~7.3-7.8 M events.
  *   - args.detail: "[module]", "crate.hash-cgu.NN", "(sym, sym)" for CGSCC
  *     passes, codegen pass names for RunPass/RunLoopPass, LLVM intrinsics,
  *     and mostly Rust v0 manglings (_RNvNtCs..._5crate3mod4func) that are
- *     structurally valid, with back-references, and demangle (c++filt,
- *     rustfilt) to paths such as `tessera::lexer::next_token`,
+ *     structurally valid, with back-references, and demangle (checked
+ *     with binutils c++filt) to paths such as `tessera::lexer::next_token`,
  *     `<tessera::ast::Expr as core::fmt::Debug>::fmt` or
  *     `core::ptr::drop_in_place::<alloc::vec::Vec<...>>`. Symbols come from
  *     a deterministic pool whose size grows with the trace; a few hot
@@ -57,7 +60,8 @@
  *     strings containing `},{` and `"ph":"B"`.
  *
  * --size accepts K/M/G suffixes (powers of 1024); --events accepts K/M/G as
- * powers of 1000. Sizes and event counts are met approximately (within a few
+ * powers of 1000. GEN_TRACE_DEBUG=1 prints the size calibration.
+ * Sizes and event counts are met approximately (within a few
  * percent for anything above ~1 MB); the output is never empty or invalid.
  */
 #include <errno.h>
@@ -399,82 +403,167 @@ static void sb_type(sb_t *b, const crate_t *cr, int c, const char *const *mods, 
     sb_ident(b, ty);
 }
 
+typedef struct {
+    int crate;
+    const char *mods[4];
+    int nmods;
+    const char *name;
+} item_t;
+
+/* A random item path: mostly the local crate, 1-4 modules deep. */
+static void rand_item(rng_t *r, item_t *it, const char *const *names, uint32_t nnames)
+{
+    /* Which crate owns the item: mostly the local crate. */
+    static const int crate_pick[20] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 4, 5, 6};
+    int c = crate_pick[rng_below(r, 20)];
+    if (c >= 4)
+        c = 4 + (int)rng_below(r, NCRATES - 4);
+    it->crate = c;
+    it->nmods = 1 + (int)rng_below(r, 3) + (rng_pct(r, 20) ? 1 : 0);
+    for (int i = 0; i < it->nmods; i++)
+        it->mods[i] = MODULES[rng_below(r, sizeof MODULES / sizeof *MODULES)];
+    it->name = names[rng_below(r, nnames)];
+}
+
+#define NTYPES ((uint32_t)(sizeof TYPES / sizeof *TYPES))
+#define NFUNCS ((uint32_t)(sizeof FUNCS / sizeof *FUNCS))
+
+/* A random v0 <type>: paths, primitives, references, Vec/Option/HashMap,
+ * tuples; nested to a small depth so symbols get realistically long. */
+static void sb_rtype(sb_t *b, rng_t *r, const crate_t *cr, int depth)
+{
+    static const char *const vec[] = {"vec"}, *const option[] = {"option"};
+    static const char *const map[] = {"collections", "hash", "map"};
+    unsigned k = depth >= 2 ? rng_below(r, 50) : rng_below(r, 100);
+    item_t it;
+    if (k < 35) {
+        rand_item(r, &it, TYPES, NTYPES);
+        sb_type(b, cr, it.crate, it.mods, it.nmods, it.name);
+    } else if (k < 50) {
+        sb_ch(b, "hjmybxld"[rng_below(r, 8)]);
+    } else if (k < 60) {
+        sb_ch(b, rng_pct(r, 70) ? 'R' : 'Q');
+        sb_rtype(b, r, cr, depth + 1);
+    } else if (k < 75) {
+        sb_ch(b, 'I');
+        sb_type(b, cr, CR_ALLOC, vec, 1, "Vec");
+        sb_rtype(b, r, cr, depth + 1);
+        sb_ch(b, 'E');
+    } else if (k < 85) {
+        sb_ch(b, 'I');
+        sb_type(b, cr, CR_CORE, option, 1, "Option");
+        sb_rtype(b, r, cr, depth + 1);
+        sb_ch(b, 'E');
+    } else if (k < 93) {
+        sb_ch(b, 'T');
+        sb_rtype(b, r, cr, depth + 1);
+        sb_rtype(b, r, cr, depth + 1);
+        sb_ch(b, 'E');
+    } else {
+        sb_ch(b, 'I');
+        sb_type(b, cr, CR_STD, map, 3, "HashMap");
+        sb_rtype(b, r, cr, depth + 1);
+        sb_rtype(b, r, cr, depth + 1);
+        sb_ch(b, 'E');
+    }
+}
+
+static void sb_disamb(sb_t *b, rng_t *r, unsigned pct, uint32_t max)
+{
+    if (rng_pct(r, pct))
+        sb_ch(b, 's'), sb_b62num(b, rng_below(r, max));
+}
+
 /* Build the v0 symbol number `idx` of the pool into out (NUL-terminated). */
 static size_t make_symbol(char *out, size_t cap, const crate_t *cr, uint64_t seed, uint64_t idx)
 {
+    static const char *const ptr[] = {"ptr"}, *const vec[] = {"vec"}, *const option[] = {"option"};
     rng_t r = {mix64(seed ^ mix64(idx + 0x51ed))};
-    sb_t b = {.p = out, .cap = cap};
-    /* Which crate owns the item: mostly the local crate. */
-    static const int crate_pick[20] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 4, 5, 6};
-    int c = crate_pick[rng_below(&r, 20)];
-    if (c >= 4)
-        c = 4 + (int)rng_below(&r, NCRATES - 4);
-    const char *mods[3];
-    int k = 1 + (int)rng_below(&r, 3);
-    for (int i = 0; i < k; i++)
-        mods[i] = MODULES[rng_below(&r, sizeof MODULES / sizeof *MODULES)];
-    const char *fn = FUNCS[rng_below(&r, sizeof FUNCS / sizeof *FUNCS)];
-    const char *ty = TYPES[rng_below(&r, sizeof TYPES / sizeof *TYPES)];
+    sb_t b = {.p = out, .cap = cap - 1};
+    item_t f, t;
+    rand_item(&r, &f, FUNCS, NFUNCS);
+    t = f; /* a type that lives in the function's module */
+    t.name = TYPES[rng_below(&r, NTYPES)];
     unsigned form = rng_below(&r, 100);
 
     sb_s(&b, "_R");
     b.base = b.n;
-    if (form < 34) { /* crate::m::f */
+    if (form < 24) { /* crate::m::f */
         sb_s(&b, "Nv");
-        sb_modpath(&b, cr, c, mods, k);
-        sb_ident(&b, fn);
-    } else if (form < 54) { /* <crate::m::T>::f */
+        sb_modpath(&b, cr, f.crate, f.mods, f.nmods);
+        sb_ident(&b, f.name);
+    } else if (form < 38) { /* <crate::m::T>::f */
         sb_s(&b, "NvM");
-        if (rng_pct(&r, 60))
-            sb_ch(&b, 's'), sb_b62num(&b, rng_below(&r, 40));
-        sb_modpath(&b, cr, c, mods, k);
-        sb_type(&b, cr, c, mods, k, ty);
-        sb_ident(&b, fn);
-    } else if (form < 68) { /* <crate::m::T as core::Trait>::method */
-        const trait_t *t = &TRAITS[rng_below(&r, sizeof TRAITS / sizeof *TRAITS)];
+        sb_disamb(&b, &r, 60, 40);
+        sb_modpath(&b, cr, f.crate, f.mods, f.nmods);
+        sb_type(&b, cr, t.crate, t.mods, t.nmods, t.name);
+        sb_ident(&b, f.name);
+    } else if (form < 50) { /* <crate::m::T as core::Trait>::method */
+        const trait_t *tr = &TRAITS[rng_below(&r, sizeof TRAITS / sizeof *TRAITS)];
         sb_s(&b, "NvX");
-        if (rng_pct(&r, 70))
-            sb_ch(&b, 's'), sb_b62num(&b, rng_below(&r, 60));
-        sb_modpath(&b, cr, c, mods, k);
-        sb_type(&b, cr, c, mods, k, ty);
-        sb_type(&b, cr, t->crate, t->mods, t->nmods, t->trait);
-        sb_ident(&b, t->method);
-    } else if (form < 84) { /* core::ptr::drop_in_place::<T> or ::<Vec<T>> */
-        static const char *const ptr[] = {"ptr"};
-        static const char *const vec[] = {"vec"};
+        sb_disamb(&b, &r, 70, 60);
+        sb_modpath(&b, cr, f.crate, f.mods, f.nmods);
+        sb_type(&b, cr, t.crate, t.mods, t.nmods, t.name);
+        sb_type(&b, cr, tr->crate, tr->mods, tr->nmods, tr->trait);
+        sb_ident(&b, tr->method);
+    } else if (form < 64) { /* core::ptr::drop_in_place::<T> */
         sb_s(&b, "INv");
         sb_modpath(&b, cr, CR_CORE, ptr, 1);
         sb_ident(&b, "drop_in_place");
-        if (rng_pct(&r, 25)) {
-            sb_ch(&b, 'I');
-            sb_type(&b, cr, CR_ALLOC, vec, 1, "Vec");
-            sb_type(&b, cr, c, mods, k, ty);
-            sb_ch(&b, 'E');
-        } else {
-            sb_type(&b, cr, c, mods, k, ty);
-        }
+        sb_rtype(&b, &r, cr, 0);
         sb_ch(&b, 'E');
         sb_crate(&b, cr, CR_LOCAL);
-    } else if (form < 92) { /* <alloc::vec::Vec<T>>::method */
-        static const char *const vec[] = {"vec"};
+    } else if (form < 72) { /* <alloc::vec::Vec<T>>::method */
         sb_s(&b, "NvM");
-        if (rng_pct(&r, 50))
-            sb_ch(&b, 's'), sb_b62num(&b, rng_below(&r, 8));
+        sb_disamb(&b, &r, 50, 8);
         sb_modpath(&b, cr, CR_ALLOC, vec, 1);
         sb_ch(&b, 'I');
         sb_type(&b, cr, CR_ALLOC, vec, 1, "Vec");
-        sb_type(&b, cr, c, mods, k, ty);
+        sb_rtype(&b, &r, cr, 1);
         sb_ch(&b, 'E');
         sb_ident(&b, VEC_METHODS[rng_below(&r, sizeof VEC_METHODS / sizeof *VEC_METHODS)]);
         sb_crate(&b, cr, CR_LOCAL);
-    } else { /* crate::m::f::{closure#N} */
+    } else if (form < 80) { /* crate::m::f::{closure#N} */
         sb_s(&b, "NCNv");
-        sb_modpath(&b, cr, c, mods, k);
-        sb_ident(&b, fn);
-        unsigned d = rng_below(&r, 4);
-        if (d)
-            sb_ch(&b, 's'), sb_b62num(&b, d - 1);
+        sb_modpath(&b, cr, f.crate, f.mods, f.nmods);
+        sb_ident(&b, f.name);
+        sb_disamb(&b, &r, 75, 3);
         sb_ch(&b, '0');
+        sb_crate(&b, cr, CR_LOCAL);
+    } else if (form < 90) { /* crate::m::f::<T, U> */
+        sb_s(&b, "INv");
+        sb_modpath(&b, cr, f.crate, f.mods, f.nmods);
+        sb_ident(&b, f.name);
+        for (unsigned i = 0, n = 1 + rng_below(&r, 3); i < n; i++)
+            sb_rtype(&b, &r, cr, 0);
+        sb_ch(&b, 'E');
+        sb_crate(&b, cr, CR_LOCAL);
+    } else if (form < 95) { /* <core::option::Option<T> as core::Trait>::method */
+        const trait_t *tr = &TRAITS[rng_below(&r, 6)];
+        sb_s(&b, "NvX");
+        sb_disamb(&b, &r, 70, 60);
+        sb_modpath(&b, cr, CR_CORE, option, 1);
+        sb_ch(&b, 'I');
+        sb_type(&b, cr, CR_CORE, option, 1, "Option");
+        sb_rtype(&b, &r, cr, 1);
+        sb_ch(&b, 'E');
+        sb_type(&b, cr, tr->crate, tr->mods, tr->nmods, tr->trait);
+        sb_ident(&b, tr->method);
+        sb_crate(&b, cr, CR_LOCAL);
+    } else { /* <alloc::vec::Vec<T>>::retain_mut::<crate::m::f::{closure#0}> */
+        sb_s(&b, "INvM");
+        sb_disamb(&b, &r, 50, 8);
+        sb_modpath(&b, cr, CR_ALLOC, vec, 1);
+        sb_ch(&b, 'I');
+        sb_type(&b, cr, CR_ALLOC, vec, 1, "Vec");
+        sb_rtype(&b, &r, cr, 1);
+        sb_ch(&b, 'E');
+        sb_ident(&b, VEC_METHODS[rng_below(&r, sizeof VEC_METHODS / sizeof *VEC_METHODS)]);
+        sb_s(&b, "NCNv");
+        sb_modpath(&b, cr, f.crate, f.mods, f.nmods);
+        sb_ident(&b, f.name);
+        sb_ch(&b, '0');
+        sb_ch(&b, 'E');
         sb_crate(&b, cr, CR_LOCAL);
     }
     out[b.n] = 0;
@@ -484,7 +573,8 @@ static size_t make_symbol(char *out, size_t cap, const crate_t *cr, uint64_t see
 /* ------------------------------------------------------------------ */
 /* LLVM pass pipelines, written as an indented outline and parsed once. */
 /*
- * Line: NAME [= LITERAL-DETAIL] [| FLAGS]; two spaces of indent per level.
+ * One string per line: NAME [= LITERAL-DETAIL] [| FLAGS]; two spaces of
+ * indent per level.
  * FLAGS:
  *   fn     repeat per function of the current set (module or SCC); the
  *          detail becomes that function's symbol
@@ -502,479 +592,505 @@ static size_t make_symbol(char *out, size_t cap, const crate_t *cr, uint64_t see
  */
 
 #define INLINER_PIPELINE \
-"ModuleInlinerWrapperPass | c6000\n" \
-"  InlineAdvisorAnalysis | c900\n" \
-"  RequireAnalysisPass<llvm::GlobalsAA, llvm::Module, llvm::AnalysisManager<Module>> | c700\n" \
-"    GlobalsAA | c9000\n" \
-"      CallGraphAnalysis | c7000\n" \
-"  ModuleToFunctionPassAdaptor | c1200\n" \
-"    InvalidateAnalysisPass<llvm::AAManager> | fn c150\n" \
-"  RequireAnalysisPass<llvm::ProfileSummaryAnalysis, llvm::Module, llvm::AnalysisManager<Module>> | c250\n" \
-"  ModuleToPostOrderCGSCCPassAdaptor | c4000\n" \
-"    InnerAnalysisManagerProxy<CGSCCAnalysisManager, Module> | c700\n" \
-"      LazyCallGraphAnalysis | c15000\n" \
-"    SCC | scc v\n" \
-"      FunctionAnalysisManagerCGSCCProxy | c600\n" \
-"        OuterAnalysisManagerProxy<ModuleAnalysisManager, LazyCallGraph::SCC, LazyCallGraph &> | c150\n" \
-"      DevirtSCCRepeatedPass | c900\n" \
-"        PassManager<LazyCallGraph::SCC, CGSCCAnalysisManager, LazyCallGraph &, CGSCCUpdateResult &> | c900\n" \
-"          InlinerPass | c7000\n" \
-"            EphemeralValuesAnalysis | f p55 c300\n" \
-"            BlockFrequencyAnalysis | f p45 c1500\n" \
-"              BranchProbabilityAnalysis | c1200\n" \
-"                LoopAnalysis | c600\n" \
-"                  DominatorTreeAnalysis | p50 c700\n" \
-"                PostDominatorTreeAnalysis | c900\n" \
-"            AAManager | f p45 c200\n" \
-"              BasicAA | c250\n" \
-"            OptimizationRemarkEmitterAnalysis | f p25 c300\n" \
-"          PostOrderFunctionAttrsPass | c2000\n" \
-"            AAManager | f p35 c200\n" \
-"              BasicAA | c250\n" \
-"                DominatorTreeAnalysis | p50 c700\n" \
-"          ArgumentPromotionPass | c1200\n" \
-"            AAManager | f p25 c200\n" \
-"              BasicAA | c250\n" \
-"          OpenMPOptCGSCCPass | c300\n" \
-"          CGSCCToFunctionPassAdaptor | c700\n" \
-"            PassManager<Function> | fn c800\n" \
-"              SROAPass | c7000\n" \
-"                DominatorTreeAnalysis | p30 c800\n" \
-"              EarlyCSEPass | c4000\n" \
-"                MemorySSAAnalysis | c2000\n" \
-"              SpeculativeExecutionPass | c400\n" \
-"              JumpThreadingPass | c3500\n" \
-"                LazyValueAnalysis | c300\n" \
-"              CorrelatedValuePropagationPass | c3000\n" \
-"              SimplifyCFGPass | c2500\n" \
-"              AggressiveInstCombinePass | c1500\n" \
-"              InstCombinePass | c12000\n" \
-"                LastRunTrackingAnalysis | c150\n" \
-"                OptimizationRemarkEmitterAnalysis | p20 c300\n" \
-"              LibCallsShrinkWrapPass | c250\n" \
-"              TailCallElimPass | c1200\n" \
-"              SimplifyCFGPass | c2500\n" \
-"              ReassociatePass | c2500\n" \
-"              ConstraintEliminationPass | c2500\n" \
-"                LoopAnalysis | p50 c500\n" \
-"                ScalarEvolutionAnalysis | p50 c1200\n" \
-"              FunctionToLoopPassAdaptor | c900\n" \
-"                PassManager<Function> | c500\n" \
-"                  LoopSimplifyPass | c900\n" \
-"                  LCSSAPass | c500\n" \
-"                InnerAnalysisManagerProxy<LoopAnalysisManager, Function> | p30 c150\n" \
-"                PassManager<Loop, LoopAnalysisManager, LoopStandardAnalysisResults &, LPMUpdater &> | loop c600\n" \
-"                  LoopInstSimplifyPass | c800\n" \
-"                  LoopSimplifyCFGPass | c700\n" \
-"                  LICMPass | c2500\n" \
-"                    MemorySSAAnalysis | p25 c1500\n" \
-"                      DominatorTreeAnalysis | p40 c600\n" \
-"                  LoopRotatePass | c1800\n" \
-"                  LICMPass | c2000\n" \
-"                  SimpleLoopUnswitchPass | c1200\n" \
-"              SimplifyCFGPass | c2500\n" \
-"              InstCombinePass | c10000\n" \
-"                LastRunTrackingAnalysis | c150\n" \
-"              FunctionToLoopPassAdaptor | c800\n" \
-"                PassManager<Function> | c500\n" \
-"                  LoopSimplifyPass | c800\n" \
-"                  LCSSAPass | c500\n" \
-"                PassManager<Loop, LoopAnalysisManager, LoopStandardAnalysisResults &, LPMUpdater &> | loop c600\n" \
-"                  LoopIdiomRecognizePass | c1000\n" \
-"                  IndVarSimplifyPass | c2200\n" \
-"                  LoopDeletionPass | c500\n" \
-"                  LoopFullUnrollPass | c1800\n" \
-"              SROAPass | c4000\n" \
-"              VectorCombinePass | c1000\n" \
-"              MergedLoadStoreMotionPass | c800\n" \
-"              GVNPass | c11000\n" \
-"                MemoryDependenceAnalysis | c300\n" \
-"              SCCPPass | c2500\n" \
-"              BDCEPass | c1200\n" \
-"                DemandedBitsAnalysis | c500\n" \
-"              InstCombinePass | c9000\n" \
-"                LastRunTrackingAnalysis | c150\n" \
-"              JumpThreadingPass | c2000\n" \
-"                LazyValueAnalysis | c300\n" \
-"              CorrelatedValuePropagationPass | c1800\n" \
-"              ADCEPass | c1800\n" \
-"                PostDominatorTreeAnalysis | c900\n" \
-"              MemCpyOptPass | c2200\n" \
-"              DSEPass | c2600\n" \
-"              MoveAutoInitPass | c300\n" \
-"              FunctionToLoopPassAdaptor | c800\n" \
-"                PassManager<Function> | c400\n" \
-"                  LoopSimplifyPass | c700\n" \
-"                  LCSSAPass | c400\n" \
-"                PassManager<Loop, LoopAnalysisManager, LoopStandardAnalysisResults &, LPMUpdater &> | loop c500\n" \
-"                  LICMPass | c2200\n" \
-"              CoroElidePass | c250\n" \
-"              SimplifyCFGPass | c2500\n" \
-"              InstCombinePass | c8000\n" \
-"                LastRunTrackingAnalysis | c150\n" \
-"          PostOrderFunctionAttrsPass | c1000\n" \
-"          CGSCCToFunctionPassAdaptor | c500\n" \
-"            RequireAnalysisPass<llvm::ShouldNotRunFunctionPassesAnalysis, llvm::Function, llvm::AnalysisManager<Function>> | fn c300\n" \
-"              ShouldNotRunFunctionPassesAnalysis | c150\n"
+"ModuleInlinerWrapperPass | c6000", \
+"  InlineAdvisorAnalysis | c900", \
+"  RequireAnalysisPass<llvm::GlobalsAA, llvm::Module, llvm::AnalysisManager<Module>> | c700", \
+"    GlobalsAA | c9000", \
+"      CallGraphAnalysis | c7000", \
+"  ModuleToFunctionPassAdaptor | c1200", \
+"    InvalidateAnalysisPass<llvm::AAManager> | fn c150", \
+"  RequireAnalysisPass<llvm::ProfileSummaryAnalysis, llvm::Module, llvm::AnalysisManager<Module>> | c250", \
+"  ModuleToPostOrderCGSCCPassAdaptor | c4000", \
+"    InnerAnalysisManagerProxy<CGSCCAnalysisManager, Module> | c700", \
+"      LazyCallGraphAnalysis | c15000", \
+"    SCC | scc v", \
+"      FunctionAnalysisManagerCGSCCProxy | c600", \
+"        OuterAnalysisManagerProxy<ModuleAnalysisManager, LazyCallGraph::SCC, LazyCallGraph &> | c150", \
+"      DevirtSCCRepeatedPass | c900", \
+"        PassManager<LazyCallGraph::SCC, CGSCCAnalysisManager, LazyCallGraph &, CGSCCUpdateResult &> | c900", \
+"          InlinerPass | c7000", \
+"            EphemeralValuesAnalysis | f p55 c300", \
+"            BlockFrequencyAnalysis | f p45 c1500", \
+"              BranchProbabilityAnalysis | c1200", \
+"                LoopAnalysis | c600", \
+"                  DominatorTreeAnalysis | p50 c700", \
+"                PostDominatorTreeAnalysis | c900", \
+"            AAManager | f p45 c200", \
+"              BasicAA | c250", \
+"            OptimizationRemarkEmitterAnalysis | f p25 c300", \
+"          PostOrderFunctionAttrsPass | c2000", \
+"            AAManager | f p35 c200", \
+"              BasicAA | c250", \
+"                DominatorTreeAnalysis | p50 c700", \
+"          ArgumentPromotionPass | c1200", \
+"            AAManager | f p25 c200", \
+"              BasicAA | c250", \
+"          OpenMPOptCGSCCPass | c300", \
+"          CGSCCToFunctionPassAdaptor | c700", \
+"            PassManager<Function> | fn c800", \
+"              SROAPass | c7000", \
+"                DominatorTreeAnalysis | p60 c800", \
+"                AssumptionAnalysis | p40 c250", \
+"              EarlyCSEPass | c4000", \
+"                TargetLibraryAnalysis | p40 c200", \
+"                MemorySSAAnalysis | c2000", \
+"                  AAManager | p70 c200", \
+"                    BasicAA | c250", \
+"                      DominatorTreeAnalysis | p40 c600", \
+"                    ScopedNoAliasAA | p60 c150", \
+"                    TypeBasedAA | p60 c150", \
+"                    OuterAnalysisManagerProxy<ModuleAnalysisManager, Function> | p60 c150", \
+"              SpeculativeExecutionPass | c400", \
+"              JumpThreadingPass | c3500", \
+"                LazyValueAnalysis | c300", \
+"                  DominatorTreeAnalysis | p30 c600", \
+"                BlockFrequencyAnalysis | p20 c1500", \
+"                  BranchProbabilityAnalysis | c1200", \
+"                    LoopAnalysis | c600", \
+"                    PostDominatorTreeAnalysis | c900", \
+"              CorrelatedValuePropagationPass | c3000", \
+"              SimplifyCFGPass | c2500", \
+"                TargetIRAnalysis | p50 c200", \
+"                AssumptionAnalysis | p30 c250", \
+"              AggressiveInstCombinePass | c1500", \
+"                TargetLibraryAnalysis | p30 c200", \
+"              InstCombinePass | c12000", \
+"                LastRunTrackingAnalysis | p60 c150", \
+"                OptimizationRemarkEmitterAnalysis | p40 c300", \
+"                  BlockFrequencyAnalysis | p30 c1500", \
+"                    BranchProbabilityAnalysis | c1200", \
+"                      LoopAnalysis | c600", \
+"                      PostDominatorTreeAnalysis | c900", \
+"              LibCallsShrinkWrapPass | c250", \
+"              TailCallElimPass | p70 c1200", \
+"                PostDominatorTreeAnalysis | p40 c900", \
+"              SimplifyCFGPass | c2500", \
+"              ReassociatePass | c2500", \
+"              ConstraintEliminationPass | c2500", \
+"                LoopAnalysis | p50 c500", \
+"                ScalarEvolutionAnalysis | p50 c1200", \
+"              FunctionToLoopPassAdaptor | c900", \
+"                PassManager<Function> | c500", \
+"                  LoopSimplifyPass | c900", \
+"                  LCSSAPass | c500", \
+"                InnerAnalysisManagerProxy<LoopAnalysisManager, Function> | p30 c150", \
+"                PassManager<Loop, LoopAnalysisManager, LoopStandardAnalysisResults &, LPMUpdater &> | loop c600", \
+"                  LoopInstSimplifyPass | c800", \
+"                  LoopSimplifyCFGPass | c700", \
+"                  LICMPass | c2500", \
+"                    MemorySSAAnalysis | p25 c1500", \
+"                      DominatorTreeAnalysis | p40 c600", \
+"                  LoopRotatePass | c1800", \
+"                  LICMPass | c2000", \
+"                  SimpleLoopUnswitchPass | c1200", \
+"              SimplifyCFGPass | c2500", \
+"              InstCombinePass | c10000", \
+"                LastRunTrackingAnalysis | p50 c150", \
+"              FunctionToLoopPassAdaptor | c800", \
+"                PassManager<Function> | c500", \
+"                  LoopSimplifyPass | c800", \
+"                  LCSSAPass | c500", \
+"                PassManager<Loop, LoopAnalysisManager, LoopStandardAnalysisResults &, LPMUpdater &> | loop c600", \
+"                  LoopIdiomRecognizePass | c1000", \
+"                  IndVarSimplifyPass | c2200", \
+"                  LoopDeletionPass | c500", \
+"                  LoopFullUnrollPass | c1800", \
+"              SROAPass | c4000", \
+"              VectorCombinePass | p70 c1000", \
+"              MergedLoadStoreMotionPass | c800", \
+"              GVNPass | c11000", \
+"                MemoryDependenceAnalysis | c300", \
+"                  AAManager | p30 c200", \
+"                    BasicAA | c250", \
+"                LoopAnalysis | p40 c500", \
+"              SCCPPass | c2500", \
+"              BDCEPass | c1200", \
+"                DemandedBitsAnalysis | c500", \
+"              InstCombinePass | c9000", \
+"                LastRunTrackingAnalysis | p50 c150", \
+"              JumpThreadingPass | c2000", \
+"                LazyValueAnalysis | c300", \
+"              CorrelatedValuePropagationPass | c1800", \
+"              ADCEPass | c1800", \
+"                PostDominatorTreeAnalysis | c900", \
+"              MemCpyOptPass | c2200", \
+"              DSEPass | c2600", \
+"              MoveAutoInitPass | c300", \
+"              FunctionToLoopPassAdaptor | c800", \
+"                PassManager<Function> | c400", \
+"                  LoopSimplifyPass | c700", \
+"                  LCSSAPass | c400", \
+"                PassManager<Loop, LoopAnalysisManager, LoopStandardAnalysisResults &, LPMUpdater &> | loop c500", \
+"                  LICMPass | c2200", \
+"              CoroElidePass | c250", \
+"              SimplifyCFGPass | c2500", \
+"              InstCombinePass | c8000", \
+"                LastRunTrackingAnalysis | p50 c150", \
+"          PostOrderFunctionAttrsPass | c1000", \
+"          CGSCCToFunctionPassAdaptor | c500", \
+"            RequireAnalysisPass<llvm::ShouldNotRunFunctionPassesAnalysis, llvm::Function, llvm::AnalysisManager<Function>> | fn c300", \
+"              ShouldNotRunFunctionPassesAnalysis | c150",
 
 /* Pre-link ThinLTO O3 pipeline, run on each "opt cgu.NN" thread. */
-static const char OPT_PIPELINE[] =
-"Annotation2MetadataPass | c700\n"
-"ForceFunctionAttrsPass | c500\n"
-"InferFunctionAttrsPass | c12000\n"
-"  InnerAnalysisManagerProxy<FunctionAnalysisManager, Module> | c500\n"
-"  TargetLibraryAnalysis | d r4-30 c250\n"
-"CoroEarlyPass | c600\n"
-"ModuleToFunctionPassAdaptor | c1500\n"
-"  InnerAnalysisManagerProxy<FunctionAnalysisManager, Module> | c400\n"
-"  PassManager<Function> | fn c700\n"
-"    EntryExitInstrumenterPass | c500\n"
-"    LowerExpectIntrinsicPass | c900\n"
-"    SimplifyCFGPass | c4000\n"
-"      TargetIRAnalysis | p75 c200\n"
-"      AssumptionAnalysis | p75 c300\n"
-"    SROAPass | c8000\n"
-"      DominatorTreeAnalysis | c1200\n"
-"    EarlyCSEPass | c4000\n"
-"      TargetLibraryAnalysis | c200\n"
-"    CallSiteSplittingPass | c700\n"
-"OpenMPOptPass | c700\n"
-"IPSCCPPass | c25000\n"
-"  DominatorTreeAnalysis | fn p85 c1000\n"
-"  AssumptionAnalysis | fn p25 c250\n"
-"CalledValuePropagationPass | c7000\n"
-"GlobalOptPass | c8000\n"
-"  TargetLibraryAnalysis | f p50 c200\n"
-"  BlockFrequencyAnalysis | f r0-8 c1500\n"
-"    BranchProbabilityAnalysis | c1200\n"
-"      LoopAnalysis | c600\n"
-"      PostDominatorTreeAnalysis | c900\n"
-"ModuleToFunctionPassAdaptor | c1200\n"
-"  PassManager<Function> | fn c600\n"
-"    PromotePass | p70 c1200\n"
-"    InstCombinePass | c12000\n"
-"      AAManager | p70 c200\n"
-"        BasicAA | c250\n"
-"        ScopedNoAliasAA | p40 c150\n"
-"        TypeBasedAA | p40 c150\n"
-"      OuterAnalysisManagerProxy<ModuleAnalysisManager, Function> | p30 c150\n"
-"      LastRunTrackingAnalysis | c150\n"
-"      OptimizationRemarkEmitterAnalysis | p50 c300\n"
-"    SimplifyCFGPass | c3000\n"
-"AlwaysInlinerPass | c2500\n"
-"  ProfileSummaryAnalysis | c700\n"
+static const char *const OPT_PIPELINE[] = {
+"Annotation2MetadataPass | c700",
+"ForceFunctionAttrsPass | c500",
+"InferFunctionAttrsPass | c12000",
+"  InnerAnalysisManagerProxy<FunctionAnalysisManager, Module> | c500",
+"  TargetLibraryAnalysis | d r4-30 c250",
+"CoroEarlyPass | c600",
+"ModuleToFunctionPassAdaptor | c1500",
+"  InnerAnalysisManagerProxy<FunctionAnalysisManager, Module> | c400",
+"  PassManager<Function> | fn c700",
+"    EntryExitInstrumenterPass | c500",
+"    LowerExpectIntrinsicPass | c900",
+"    SimplifyCFGPass | c4000",
+"      TargetIRAnalysis | p75 c200",
+"      AssumptionAnalysis | p75 c300",
+"    SROAPass | c8000",
+"      DominatorTreeAnalysis | c1200",
+"    EarlyCSEPass | c4000",
+"      TargetLibraryAnalysis | c200",
+"    CallSiteSplittingPass | c700",
+"OpenMPOptPass | c700",
+"IPSCCPPass | c25000",
+"  DominatorTreeAnalysis | fn p85 c1000",
+"  AssumptionAnalysis | fn p25 c250",
+"CalledValuePropagationPass | c7000",
+"GlobalOptPass | c8000",
+"  TargetLibraryAnalysis | f p50 c200",
+"  BlockFrequencyAnalysis | f r0-8 c1500",
+"    BranchProbabilityAnalysis | c1200",
+"      LoopAnalysis | c600",
+"      PostDominatorTreeAnalysis | c900",
+"ModuleToFunctionPassAdaptor | c1200",
+"  PassManager<Function> | fn c600",
+"    PromotePass | p70 c1200",
+"    InstCombinePass | c12000",
+"      AAManager | p70 c200",
+"        BasicAA | c250",
+"        ScopedNoAliasAA | p40 c150",
+"        TypeBasedAA | p40 c150",
+"      OuterAnalysisManagerProxy<ModuleAnalysisManager, Function> | p30 c150",
+"      LastRunTrackingAnalysis | p50 c150",
+"      OptimizationRemarkEmitterAnalysis | p50 c300",
+"    SimplifyCFGPass | c3000",
+"AlwaysInlinerPass | c2500",
+"  ProfileSummaryAnalysis | c700",
 INLINER_PIPELINE
-"DeadArgumentEliminationPass | c5000\n"
-"GlobalOptPass | c8000\n"
-"GlobalDCEPass | c5000\n"
-"ModuleToFunctionPassAdaptor | c1200\n"
-"  AnnotationRemarksPass | fn p15 c300\n"
-"CanonicalizeAliasesPass | c400\n"
-"NameAnonGlobalPass | c1500\n"
-"ThinLTOBitcodeWriterPass | c50000\n"
-"  InnerAnalysisManagerProxy<FunctionAnalysisManager, Module> | c300\n"
-"  ModuleSummaryIndexAnalysis | c15000\n"
-"    BlockFrequencyAnalysis | fn p60 c1500\n"
-"      BranchProbabilityAnalysis | c1200\n"
-"        LoopAnalysis | c500\n"
-"          DominatorTreeAnalysis | p40 c600\n"
-"        PostDominatorTreeAnalysis | c900\n"
-"    ProfileSummaryAnalysis | p20 c400\n"
-"  Materialize metadata | n c300\n"
-"Materialize metadata | n c300\n";
+"DeadArgumentEliminationPass | c5000",
+"GlobalOptPass | c8000",
+"GlobalDCEPass | c5000",
+"ModuleToFunctionPassAdaptor | c1200",
+"  AnnotationRemarksPass | fn p15 c300",
+"CanonicalizeAliasesPass | c400",
+"NameAnonGlobalPass | c1500",
+"ThinLTOBitcodeWriterPass | c50000",
+"  InnerAnalysisManagerProxy<FunctionAnalysisManager, Module> | c300",
+"  ModuleSummaryIndexAnalysis | c15000",
+"    BlockFrequencyAnalysis | fn p60 c1500",
+"      BranchProbabilityAnalysis | c1200",
+"        LoopAnalysis | c500",
+"          DominatorTreeAnalysis | p40 c600",
+"        PostDominatorTreeAnalysis | c900",
+"    ProfileSummaryAnalysis | p20 c400",
+"  Materialize metadata | n c300",
+"Materialize metadata | n c300",
+};
 
 /* ThinLTO backend on each "lto cgu.NN" thread: import, post-link O3, codegen. */
-static const char LTO_PIPELINE[] =
-"Parse metadata | n r2-8 c5000\n"
-"Upgrade debug info | n c2500\n"
-"  Strip debug info | n c1500\n"
-"Rename module for ThinLTO | n c7000\n"
-"ThinLTO finalize in module | n c2500\n"
-"ThinLTO internalize module | n c1500\n"
-"Import | gx r1-3 c30000\n"
-"  Parse metadata | n r0-3 c900\n"
-"  Materialize metadata | n c500\n"
-"  Functions | n c2500\n"
-"  Globals | n c800\n"
-"  Aliases | n c200\n"
-"  Upgrade debug info | n c900\n"
-"    Strip debug info | n p50 c500\n"
-"  Rename module for ThinLTO | n c1500\n"
-"MemProfRemoveInfo | c500\n"
-"PGOIndirectCallPromotion | c5000\n"
-"  InnerAnalysisManagerProxy<FunctionAnalysisManager, Module> | c300\n"
-"  ProfileSummaryAnalysis | c300\n"
-"  OptimizationRemarkEmitterAnalysis | fn p8 c300\n"
-"OpenMPOptPass | c600\n"
-"LowerTypeTestsPass | c400\n"
-"IPSCCPPass | c20000\n"
-"  DominatorTreeAnalysis | fn p30 c900\n"
-"  AssumptionAnalysis | fn p30 c250\n"
-"CalledValuePropagationPass | c6000\n"
-"GlobalOptPass | c6000\n"
-"  TargetLibraryAnalysis | f p50 c200\n"
-"ModuleToFunctionPassAdaptor | c1200\n"
-"  PassManager<Function> | fn p25 c600\n"
-"    PromotePass | c900\n"
-"    InstCombinePass | c9000\n"
-"      LastRunTrackingAnalysis | c150\n"
-"    SimplifyCFGPass | c2500\n"
-"AlwaysInlinerPass | c1500\n"
+static const char *const LTO_PIPELINE[] = {
+"Parse metadata | n r2-8 c5000",
+"Upgrade debug info | n c2500",
+"  Strip debug info | n c1500",
+"Rename module for ThinLTO | n c7000",
+"ThinLTO finalize in module | n c2500",
+"ThinLTO internalize module | n c1500",
+"Import | gx r1-3 c30000",
+"  Parse metadata | n r0-3 c900",
+"  Materialize metadata | n c500",
+"  Functions | n c2500",
+"  Globals | n c800",
+"  Aliases | n c200",
+"  Upgrade debug info | n c900",
+"    Strip debug info | n p50 c500",
+"  Rename module for ThinLTO | n c1500",
+"MemProfRemoveInfo | c500",
+"PGOIndirectCallPromotion | c5000",
+"  InnerAnalysisManagerProxy<FunctionAnalysisManager, Module> | c300",
+"  ProfileSummaryAnalysis | c300",
+"  OptimizationRemarkEmitterAnalysis | fn p8 c300",
+"OpenMPOptPass | c600",
+"LowerTypeTestsPass | c400",
+"IPSCCPPass | c20000",
+"  DominatorTreeAnalysis | fn p30 c900",
+"  AssumptionAnalysis | fn p30 c250",
+"CalledValuePropagationPass | c6000",
+"GlobalOptPass | c6000",
+"  TargetLibraryAnalysis | f p50 c200",
+"ModuleToFunctionPassAdaptor | c1200",
+"  PassManager<Function> | fn p25 c600",
+"    PromotePass | c900",
+"    InstCombinePass | c9000",
+"      LastRunTrackingAnalysis | p50 c150",
+"    SimplifyCFGPass | c2500",
+"AlwaysInlinerPass | c1500",
 INLINER_PIPELINE
-"DeadArgumentEliminationPass | c3000\n"
-"SimplifyTypeTestsPass | c300\n"
-"CoroCleanupPass | c300\n"
-"GlobalOptPass | c5000\n"
-"GlobalDCEPass | c4000\n"
-"EliminateAvailableExternallyPass | c400\n"
-"ReversePostOrderFunctionAttrsPass | c500\n"
-"RecomputeGlobalsAAPass | c4000\n"
-"  CallGraphAnalysis | c6000\n"
-"ModuleToFunctionPassAdaptor | c1500\n"
-"  PassManager<Function> | fn c700\n"
-"    Float2IntPass | c700\n"
-"    LowerConstantIntrinsicsPass | c600\n"
-"    LoopDistributePass | c900\n"
-"      LoopAccessAnalysis | loop c800\n"
-"    InjectTLIMappings | c400\n"
-"    LoopVectorizePass | c4000\n"
-"      DemandedBitsAnalysis | p40 c500\n"
-"      OptimizationRemarkEmitterAnalysis | p30 c300\n"
-"    InferAlignmentPass | c600\n"
-"    LoopLoadEliminationPass | c700\n"
-"    InstCombinePass | c8000\n"
-"      LastRunTrackingAnalysis | c150\n"
-"    SimplifyCFGPass | c2000\n"
-"    SLPVectorizerPass | c5000\n"
-"      ScalarEvolutionAnalysis | p60 c1000\n"
-"      AAManager | p60 c200\n"
-"        BasicAA | c250\n"
-"      DemandedBitsAnalysis | p60 c500\n"
-"    VectorCombinePass | c900\n"
-"    InstCombinePass | c7000\n"
-"      LastRunTrackingAnalysis | c150\n"
-"    LoopUnrollPass | c1500\n"
-"    SROAPass | c2500\n"
-"    InferAlignmentPass | c500\n"
-"    InstCombinePass | c6000\n"
-"      LastRunTrackingAnalysis | c150\n"
-"    FunctionToLoopPassAdaptor | c700\n"
-"      PassManager<Function> | c400\n"
-"        LoopSimplifyPass | c700\n"
-"        LCSSAPass | c400\n"
-"      PassManager<Loop, LoopAnalysisManager, LoopStandardAnalysisResults &, LPMUpdater &> | loop c500\n"
-"        LICMPass | c2000\n"
-"    AlignmentFromAssumptionsPass | c400\n"
-"    LoopSinkPass | c500\n"
-"    InstSimplifyPass | c1500\n"
-"    DivRemPairsPass | c500\n"
-"    TailCallElimPass | c900\n"
-"    SimplifyCFGPass | c2000\n"
-"    DropUnnecessaryAssumesPass | c300\n"
-"AllocTokenPass | c1500\n"
-"GlobalDCEPass | c3000\n"
-"ConstantMergePass | c400\n"
-"MergeFunctionsPass | c3000\n"
-"CGProfilePass | c4000\n"
-"RelLookupTableConverterPass | c500\n"
-"ModuleToFunctionPassAdaptor | c800\n"
-"  AnnotationRemarksPass | fn p15 c300\n"
-"CanonicalizeAliasesPass | c300\n"
-"NameAnonGlobalPass | c500\n"
+"DeadArgumentEliminationPass | c3000",
+"SimplifyTypeTestsPass | c300",
+"CoroCleanupPass | c300",
+"GlobalOptPass | c5000",
+"GlobalDCEPass | c4000",
+"EliminateAvailableExternallyPass | c400",
+"ReversePostOrderFunctionAttrsPass | c500",
+"RecomputeGlobalsAAPass | c4000",
+"  CallGraphAnalysis | c6000",
+"ModuleToFunctionPassAdaptor | c1500",
+"  PassManager<Function> | fn p30 c700",
+"    Float2IntPass | c700",
+"    LowerConstantIntrinsicsPass | c600",
+"    LoopDistributePass | c900",
+"      LoopAccessAnalysis | loop c800",
+"    InjectTLIMappings | c400",
+"    LoopVectorizePass | c4000",
+"      DemandedBitsAnalysis | p40 c500",
+"      OptimizationRemarkEmitterAnalysis | p30 c300",
+"    InferAlignmentPass | c600",
+"    LoopLoadEliminationPass | c700",
+"    InstCombinePass | c8000",
+"      LastRunTrackingAnalysis | p50 c150",
+"    SimplifyCFGPass | c2000",
+"    SLPVectorizerPass | c5000",
+"      ScalarEvolutionAnalysis | p60 c1000",
+"      AAManager | p60 c200",
+"        BasicAA | c250",
+"      DemandedBitsAnalysis | p60 c500",
+"    VectorCombinePass | c900",
+"    InstCombinePass | c7000",
+"      LastRunTrackingAnalysis | p50 c150",
+"    LoopUnrollPass | c1500",
+"    SROAPass | c2500",
+"    InferAlignmentPass | c500",
+"    InstCombinePass | c6000",
+"      LastRunTrackingAnalysis | p50 c150",
+"    FunctionToLoopPassAdaptor | c700",
+"      PassManager<Function> | c400",
+"        LoopSimplifyPass | c700",
+"        LCSSAPass | c400",
+"      PassManager<Loop, LoopAnalysisManager, LoopStandardAnalysisResults &, LPMUpdater &> | loop c500",
+"        LICMPass | c2000",
+"    AlignmentFromAssumptionsPass | c400",
+"    LoopSinkPass | c500",
+"    InstSimplifyPass | c1500",
+"    DivRemPairsPass | c500",
+"    TailCallElimPass | c900",
+"    SimplifyCFGPass | c2000",
+"    DropUnnecessaryAssumesPass | c300",
+"AllocTokenPass | c1500",
+"GlobalDCEPass | c3000",
+"ConstantMergePass | c400",
+"MergeFunctionsPass | c3000",
+"CGProfilePass | c4000",
+"RelLookupTableConverterPass | c500",
+"ModuleToFunctionPassAdaptor | c800",
+"  AnnotationRemarksPass | fn p15 c300",
+"CanonicalizeAliasesPass | c300",
+"NameAnonGlobalPass | c500",
 /* Legacy pass manager codegen (X86), one OptFunction per function. */
-"OptModule | g c20000\n"
-"  OptFunction | fn p35 c1500\n"
-"    RunPass = Expand IR instructions | c1500\n"
-"    RunPass = Expand Atomic instructions | c800\n"
-"    RunPass = Lower AMX intrinsics | c500\n"
-"    RunPass = Lower AMX type for load/store | c500\n"
-"    RunPass = Dominator Tree Construction | c900\n"
-"    RunPass = Basic Alias Analysis (stateless AA impl) | c250\n"
-"    RunPass = Natural Loop Information | c900\n"
-"    RunPass = Canonicalize natural loops | c900\n"
-"    RunPass = Scalar Evolution Analysis | c700\n"
-"    RunPass = Loop Pass Manager | c300\n"
-"      RunLoopPass | loop v\n"
-"        RunLoopPass = Canonicalize Freeze Instructions in Loops | c3000\n"
-"        RunLoopPass = Induction Variable Users | c900\n"
-"        RunLoopPass = Loop Strength Reduction | c4000\n"
-"    RunPass = Basic Alias Analysis (stateless AA impl) | c200\n"
-"    RunPass = Function Alias Analysis Results | c300\n"
-"    RunPass = Merge contiguous icmps into a memcmp | c500\n"
-"    RunPass = Natural Loop Information | c600\n"
-"    RunPass = Lazy Branch Probability Analysis | c250\n"
-"    RunPass = Lazy Block Frequency Analysis | c250\n"
-"    RunPass = Expand memcmp() to load/stores | c600\n"
-"    RunPass = Lower Garbage Collection Instructions | c400\n"
-"    RunPass = Shadow Stack GC Lowering | c300\n"
-"    RunPass = Remove unreachable blocks from the CFG | c1000\n"
-"    RunPass = Natural Loop Information | c600\n"
-"    RunPass = Post-Dominator Tree Construction | c1000\n"
-"    RunPass = Branch Probability Analysis | c2500\n"
-"    RunPass = Block Frequency Analysis | c2000\n"
-"    RunPass = Constant Hoisting | c2500\n"
-"    RunPass = Replace intrinsics with calls to vector library | c400\n"
-"    RunPass = Lazy Branch Probability Analysis | c250\n"
-"    RunPass = Optimization Remark Emitter | c300\n"
-"      RunPass = Lazy Block Frequency Analysis | p60 c200\n"
-"    RunPass = Partially inline calls to library functions | c400\n"
-"    RunPass = Instrument function entry/exit with calls to e.g. mcount() (post inlining) | c250\n"
-"    RunPass = Scalarize Masked Memory Intrinsics | c500\n"
-"    RunPass = Expand reduction intrinsics | c400\n"
-"    RunPass = Interleaved Access Pass | c500\n"
-"    RunPass = X86 Partial Reduction | c500\n"
-"    RunPass = Expand indirectbr instructions | c250\n"
-"    RunPass = CodeGen Prepare | c12000\n"
-"    RunPass = Dominator Tree Construction | c600\n"
-"    RunPass = Exception handling preparation | c700\n"
-"    RunPass = Prepare callbr | c200\n"
-"    RunPass = Safe Stack instrumentation pass | c250\n"
-"    RunPass = Insert stack protectors | c300\n"
-"    RunPass = Basic Alias Analysis (stateless AA impl) | c200\n"
-"    RunPass = Function Alias Analysis Results | c250\n"
-"    RunPass = Natural Loop Information | c500\n"
-"    RunPass = Post-Dominator Tree Construction | c800\n"
-"    RunPass = Branch Probability Analysis | c1800\n"
-"    RunPass = Assignment Tracking Analysis | c250\n"
-"    RunPass = Lazy Branch Probability Analysis | c200\n"
-"    RunPass = Lazy Block Frequency Analysis | c200\n"
-"    RunPass = X86 DAG->DAG Instruction Selection | c90000\n"
-"    RunPass = MachineDominator Tree Construction | c1000\n"
-"    RunPass = Local Dynamic TLS Access Clean-up | c300\n"
-"    RunPass = X86 PIC Global Base Reg Initialization | c300\n"
-"    RunPass = Argument Stack Rebase | c200\n"
-"    RunPass = Finalize ISel and expand pseudo-instructions | c800\n"
-"    RunPass = X86 Domain Reassignment Pass | c300\n"
-"    RunPass = Lazy Machine Block Frequency Analysis | c200\n"
-"    RunPass = Early Tail Duplication | c900\n"
-"    RunPass = Optimize machine instruction PHIs | c600\n"
-"    RunPass = Slot index numbering | c1200\n"
-"    RunPass = Merge disjoint stack slots | c2500\n"
-"    RunPass = Local Stack Slot Allocation | c250\n"
-"    RunPass = Remove dead machine instructions | c2500\n"
-"    RunPass = MachineDominator Tree Construction | c700\n"
-"    RunPass = Machine Natural Loop Construction | c700\n"
-"    RunPass = Machine Trace Metrics | c250\n"
-"    RunPass = Early If-Conversion | c400\n"
-"    RunPass = Lazy Machine Block Frequency Analysis | c200\n"
-"    RunPass = Machine InstCombiner | c2000\n"
-"    RunPass = X86 cmov Conversion | c700\n"
-"    RunPass = MachineDominator Tree Construction | c500\n"
-"    RunPass = Machine Natural Loop Construction | c500\n"
-"    RunPass = Machine Block Frequency Analysis | c1500\n"
-"    RunPass = Early Machine Loop Invariant Code Motion | c2000\n"
-"    RunPass = MachineDominator Tree Construction | c400\n"
-"    RunPass = Machine Block Frequency Analysis | c900\n"
-"    RunPass = Machine Common Subexpression Elimination | c4000\n"
-"    RunPass = MachinePostDominator Tree Construction | c900\n"
-"    RunPass = Machine Cycle Info Analysis | c800\n"
-"    RunPass = Machine code sinking | c3500\n"
-"    RunPass = Peephole Optimizations | c3000\n"
-"    RunPass = Remove dead machine instructions | c1800\n"
-"    RunPass = Live Range Shrink | c2000\n"
-"    RunPass = X86 Fixup SetCC | c600\n"
-"    RunPass = X86 LEA Optimize | c900\n"
-"    RunPass = X86 Optimize Call Frame | c700\n"
-"    RunPass = X86 Avoid Store Forwarding Blocks | c700\n"
-"    RunPass = X86 speculative load hardening | c250\n"
-"    RunPass = X86 Suppress APX features for relocation | c200\n"
-"    RunPass = X86 EFLAGS copy lowering | c300\n"
-"    RunPass = X86 DynAlloca Expander | c250\n"
-"    RunPass = MachineDominator Tree Construction | c500\n"
-"    RunPass = Machine Natural Loop Construction | c500\n"
-"    RunPass = Tile Register Pre-configure | c250\n"
-"    RunPass = Detect Dead Lanes | c300\n"
-"    RunPass = Init Undef Pass | c600\n"
-"    RunPass = Process Implicit Definitions | c500\n"
-"    RunPass = Remove unreachable machine basic blocks | c600\n"
-"    RunPass = Live Variable Analysis | c6000\n"
-"    RunPass = Eliminate PHI nodes for register allocation | c2000\n"
-"    RunPass = Two-Address instruction pass | c9000\n"
-"    RunPass = Slot index numbering | c1200\n"
-"    RunPass = Live Interval Analysis | c7000\n"
-"    RunPass = Register Coalescer | c9000\n"
-"    RunPass = Rename Disconnected Subregister Components | c400\n"
-"    RunPass = Machine Instruction Scheduler | c15000\n"
-"    RunPass = Machine Block Frequency Analysis | c900\n"
-"    RunPass = Debug Variable Analysis | c300\n"
-"    RunPass = Live Stack Slot Analysis | c250\n"
-"    RunPass = Virtual Register Map | c250\n"
-"    RunPass = Live Register Matrix | c400\n"
-"    RunPass = Bundle Machine CFG Edges | c300\n"
-"    RunPass = Spill Code Placement Analysis | c300\n"
-"    RunPass = Lazy Machine Block Frequency Analysis | c200\n"
-"    RunPass = Machine Optimization Remark Emitter | c200\n"
-"    RunPass = Greedy Register Allocator | c30000\n"
-"    RunPass = Tile Register Configure | c250\n"
-"    RunPass = Virtual Register Rewriter | c4000\n"
-"    RunPass = Register Allocation Pass Scoring | c200\n"
-"    RunPass = Stack Slot Coloring | c1200\n"
-"    RunPass = Machine Copy Propagation Pass | c3500\n"
-"    RunPass = Machine Loop Invariant Code Motion | c900\n"
-"    RunPass = X86 Lower Tile Copy | c250\n"
-"    RunPass = X86 FP Stackifier | c300\n"
-"    RunPass = MachineDominator Tree Construction | c500\n"
-"    RunPass = Machine Dominance Frontier Construction | c700\n"
-"    RunPass = X86 Load Value Injection (LVI) Load Hardening | c300\n"
-"    RunPass = Remove Redundant DEBUG_VALUE analysis | c300\n"
-"    RunPass = Fixup Statepoint Caller Saved | c250\n"
-"    RunPass = PostRA Machine Sink | c800\n"
-"    RunPass = Machine Block Frequency Analysis | c900\n"
-"    RunPass = MachinePostDominator Tree Construction | c700\n"
-"    RunPass = Lazy Machine Block Frequency Analysis | c200\n"
-"    RunPass = Machine Optimization Remark Emitter | c200\n"
-"    RunPass = Shrink Wrapping analysis | c800\n"
-"    RunPass = Prologue/Epilogue Insertion & Frame Finalization | c1800\n"
-"    RunPass = Machine Late Instructions Cleanup Pass | c1200\n"
-"    RunPass = Control Flow Optimizer | c3500\n"
-"    RunPass = Tail Duplication | c500\n"
-"      RunPass = Lazy Machine Block Frequency Analysis | p50 c200\n"
-"    RunPass = Machine Copy Propagation Pass | c2500\n"
-"    RunPass = Post-RA pseudo instruction expansion pass | c700\n"
-"    RunPass = X86 pseudo instruction expansion pass | c500\n"
-"    RunPass = Insert KCFI indirect call checks | c250\n"
-"    RunPass = MachineDominator Tree Construction | c500\n"
-"    RunPass = Machine Natural Loop Construction | c500\n"
-"    RunPass = Post RA top-down list latency scheduler | c20000\n"
-"    RunPass = Analyze Machine Code For Garbage Collection | c300\n"
-"    RunPass = Machine Block Frequency Analysis | c900\n"
-"    RunPass = MachinePostDominator Tree Construction | c600\n"
-"    RunPass = Branch Probability Basic Block Placement | c3000\n"
-"    RunPass = Insert fentry calls | c200\n"
-"    RunPass = Insert XRay ops | c250\n"
-"    RunPass = Implement the 'patchable-function' attribute | c200\n"
-"    RunPass = Reaching Definitions Analysis | c5000\n"
-"    RunPass = X86 Execution Dependency Fix | c1500\n"
-"    RunPass = BreakFalseDeps | c1500\n"
-"    RunPass = X86 Indirect Branch Tracking | c200\n"
-"    RunPass = X86 vzeroupper inserter | c250\n"
-"    RunPass = Lazy Machine Block Frequency Analysis | c200\n"
-"    RunPass = X86 Byte/Word Instruction Fixup | c1500\n"
-"    RunPass = X86 Atom pad short functions | c200\n"
-"    RunPass = X86 LEA Fixup | c500\n"
-"    RunPass = X86 Fixup Inst Tuning | c400\n"
-"    RunPass = X86 Fixup Vector Constants | c400\n"
-"    RunPass = Compressing EVEX instrs when possible | c200\n"
-"    RunPass = X86 insert wait instruction | c200\n"
-"    RunPass = Contiguously Lay Out Funclets | c200\n"
-"    RunPass = Remove Loads Into Fake Uses | c200\n"
-"    RunPass = StackMap Liveness Analysis | c200\n"
-"    RunPass = Live DEBUG_VALUE analysis | c500\n"
-"    RunPass = Machine Sanitizer Binary Metadata | c200\n"
-"    RunPass = Lazy Machine Block Frequency Analysis | c200\n"
-"    RunPass = Stack Frame Layout Analysis | c300\n"
-"      RunPass = Machine Optimization Remark Emitter | p40 c150\n"
-"    RunPass = X86 Speculative Execution Side Effect Suppression | c200\n"
-"    RunPass = X86 Indirect Thunks | c200\n"
-"    RunPass = X86 Return Thunks | c200\n"
-"    RunPass = Check CFA info and insert CFI instructions if needed | c600\n"
-"    RunPass = X86 Load Value Injection (LVI) Ret-Hardening | c200\n"
-"    RunPass = Pseudo Probe Inserter | c200\n"
-"    RunPass = Unpack machine instruction bundles | c200\n"
-"    RunPass = Machine Optimization Remark Emitter | c250\n"
-"      RunPass = Lazy Machine Block Frequency Analysis | p50 c150\n"
-"    RunPass = X86 Assembly Printer | c5000\n"
-"    RunPass = Free MachineFunction | c500\n";
+"OptModule | g c20000",
+"  OptFunction | fn p28 c1500",
+"    RunPass = Expand IR instructions | c1500",
+"    RunPass = Expand Atomic instructions | c800",
+"    RunPass = Lower AMX intrinsics | c500",
+"    RunPass = Lower AMX type for load/store | c500",
+"    RunPass = Dominator Tree Construction | c900",
+"    RunPass = Basic Alias Analysis (stateless AA impl) | c250",
+"    RunPass = Natural Loop Information | c900",
+"    RunPass = Canonicalize natural loops | c900",
+"    RunPass = Scalar Evolution Analysis | c700",
+"    RunPass = Loop Pass Manager | c300",
+"      RunLoopPass | loop v",
+"        RunLoopPass = Canonicalize Freeze Instructions in Loops | c3000",
+"        RunLoopPass = Induction Variable Users | c900",
+"        RunLoopPass = Loop Strength Reduction | c4000",
+"    RunPass = Basic Alias Analysis (stateless AA impl) | c200",
+"    RunPass = Function Alias Analysis Results | c300",
+"    RunPass = Merge contiguous icmps into a memcmp | c500",
+"    RunPass = Natural Loop Information | c600",
+"    RunPass = Lazy Branch Probability Analysis | c250",
+"    RunPass = Lazy Block Frequency Analysis | c250",
+"    RunPass = Expand memcmp() to load/stores | c600",
+"    RunPass = Lower Garbage Collection Instructions | c400",
+"    RunPass = Shadow Stack GC Lowering | c300",
+"    RunPass = Remove unreachable blocks from the CFG | c1000",
+"    RunPass = Natural Loop Information | c600",
+"    RunPass = Post-Dominator Tree Construction | c1000",
+"    RunPass = Branch Probability Analysis | c2500",
+"    RunPass = Block Frequency Analysis | c2000",
+"    RunPass = Constant Hoisting | c2500",
+"    RunPass = Replace intrinsics with calls to vector library | c400",
+"    RunPass = Lazy Branch Probability Analysis | c250",
+"    RunPass = Optimization Remark Emitter | c300",
+"      RunPass = Lazy Block Frequency Analysis | p60 c200",
+"    RunPass = Partially inline calls to library functions | c400",
+"    RunPass = Instrument function entry/exit with calls to e.g. mcount() (post inlining) | c250",
+"    RunPass = Scalarize Masked Memory Intrinsics | c500",
+"    RunPass = Expand reduction intrinsics | c400",
+"    RunPass = Interleaved Access Pass | c500",
+"    RunPass = X86 Partial Reduction | c500",
+"    RunPass = Expand indirectbr instructions | c250",
+"    RunPass = CodeGen Prepare | c12000",
+"    RunPass = Dominator Tree Construction | c600",
+"    RunPass = Exception handling preparation | c700",
+"    RunPass = Prepare callbr | c200",
+"    RunPass = Safe Stack instrumentation pass | c250",
+"    RunPass = Insert stack protectors | c300",
+"    RunPass = Basic Alias Analysis (stateless AA impl) | c200",
+"    RunPass = Function Alias Analysis Results | c250",
+"    RunPass = Natural Loop Information | c500",
+"    RunPass = Post-Dominator Tree Construction | c800",
+"    RunPass = Branch Probability Analysis | c1800",
+"    RunPass = Assignment Tracking Analysis | c250",
+"    RunPass = Lazy Branch Probability Analysis | c200",
+"    RunPass = Lazy Block Frequency Analysis | c200",
+"    RunPass = X86 DAG->DAG Instruction Selection | c90000",
+"    RunPass = MachineDominator Tree Construction | c1000",
+"    RunPass = Local Dynamic TLS Access Clean-up | c300",
+"    RunPass = X86 PIC Global Base Reg Initialization | c300",
+"    RunPass = Argument Stack Rebase | c200",
+"    RunPass = Finalize ISel and expand pseudo-instructions | c800",
+"    RunPass = X86 Domain Reassignment Pass | c300",
+"    RunPass = Lazy Machine Block Frequency Analysis | c200",
+"    RunPass = Early Tail Duplication | c900",
+"    RunPass = Optimize machine instruction PHIs | c600",
+"    RunPass = Slot index numbering | c1200",
+"    RunPass = Merge disjoint stack slots | c2500",
+"    RunPass = Local Stack Slot Allocation | c250",
+"    RunPass = Remove dead machine instructions | c2500",
+"    RunPass = MachineDominator Tree Construction | c700",
+"    RunPass = Machine Natural Loop Construction | c700",
+"    RunPass = Machine Trace Metrics | c250",
+"    RunPass = Early If-Conversion | c400",
+"    RunPass = Lazy Machine Block Frequency Analysis | c200",
+"    RunPass = Machine InstCombiner | c2000",
+"    RunPass = X86 cmov Conversion | c700",
+"    RunPass = MachineDominator Tree Construction | c500",
+"    RunPass = Machine Natural Loop Construction | c500",
+"    RunPass = Machine Block Frequency Analysis | c1500",
+"    RunPass = Early Machine Loop Invariant Code Motion | c2000",
+"    RunPass = MachineDominator Tree Construction | c400",
+"    RunPass = Machine Block Frequency Analysis | c900",
+"    RunPass = Machine Common Subexpression Elimination | c4000",
+"    RunPass = MachinePostDominator Tree Construction | c900",
+"    RunPass = Machine Cycle Info Analysis | c800",
+"    RunPass = Machine code sinking | c3500",
+"    RunPass = Peephole Optimizations | c3000",
+"    RunPass = Remove dead machine instructions | c1800",
+"    RunPass = Live Range Shrink | c2000",
+"    RunPass = X86 Fixup SetCC | c600",
+"    RunPass = X86 LEA Optimize | c900",
+"    RunPass = X86 Optimize Call Frame | c700",
+"    RunPass = X86 Avoid Store Forwarding Blocks | c700",
+"    RunPass = X86 speculative load hardening | c250",
+"    RunPass = X86 Suppress APX features for relocation | c200",
+"    RunPass = X86 EFLAGS copy lowering | c300",
+"    RunPass = X86 DynAlloca Expander | c250",
+"    RunPass = MachineDominator Tree Construction | c500",
+"    RunPass = Machine Natural Loop Construction | c500",
+"    RunPass = Tile Register Pre-configure | c250",
+"    RunPass = Detect Dead Lanes | c300",
+"    RunPass = Init Undef Pass | c600",
+"    RunPass = Process Implicit Definitions | c500",
+"    RunPass = Remove unreachable machine basic blocks | c600",
+"    RunPass = Live Variable Analysis | c6000",
+"    RunPass = Eliminate PHI nodes for register allocation | c2000",
+"    RunPass = Two-Address instruction pass | c9000",
+"    RunPass = Slot index numbering | c1200",
+"    RunPass = Live Interval Analysis | c7000",
+"    RunPass = Register Coalescer | c9000",
+"    RunPass = Rename Disconnected Subregister Components | c400",
+"    RunPass = Machine Instruction Scheduler | c15000",
+"    RunPass = Machine Block Frequency Analysis | c900",
+"    RunPass = Debug Variable Analysis | c300",
+"    RunPass = Live Stack Slot Analysis | c250",
+"    RunPass = Virtual Register Map | c250",
+"    RunPass = Live Register Matrix | c400",
+"    RunPass = Bundle Machine CFG Edges | c300",
+"    RunPass = Spill Code Placement Analysis | c300",
+"    RunPass = Lazy Machine Block Frequency Analysis | c200",
+"    RunPass = Machine Optimization Remark Emitter | c200",
+"    RunPass = Greedy Register Allocator | c30000",
+"    RunPass = Tile Register Configure | c250",
+"    RunPass = Virtual Register Rewriter | c4000",
+"    RunPass = Register Allocation Pass Scoring | c200",
+"    RunPass = Stack Slot Coloring | c1200",
+"    RunPass = Machine Copy Propagation Pass | c3500",
+"    RunPass = Machine Loop Invariant Code Motion | c900",
+"    RunPass = X86 Lower Tile Copy | c250",
+"    RunPass = X86 FP Stackifier | c300",
+"    RunPass = MachineDominator Tree Construction | c500",
+"    RunPass = Machine Dominance Frontier Construction | c700",
+"    RunPass = X86 Load Value Injection (LVI) Load Hardening | c300",
+"    RunPass = Remove Redundant DEBUG_VALUE analysis | c300",
+"    RunPass = Fixup Statepoint Caller Saved | c250",
+"    RunPass = PostRA Machine Sink | c800",
+"    RunPass = Machine Block Frequency Analysis | c900",
+"    RunPass = MachinePostDominator Tree Construction | c700",
+"    RunPass = Lazy Machine Block Frequency Analysis | c200",
+"    RunPass = Machine Optimization Remark Emitter | c200",
+"    RunPass = Shrink Wrapping analysis | c800",
+"    RunPass = Prologue/Epilogue Insertion & Frame Finalization | c1800",
+"    RunPass = Machine Late Instructions Cleanup Pass | c1200",
+"    RunPass = Control Flow Optimizer | c3500",
+"    RunPass = Tail Duplication | c500",
+"      RunPass = Lazy Machine Block Frequency Analysis | p50 c200",
+"    RunPass = Machine Copy Propagation Pass | c2500",
+"    RunPass = Post-RA pseudo instruction expansion pass | c700",
+"    RunPass = X86 pseudo instruction expansion pass | c500",
+"    RunPass = Insert KCFI indirect call checks | c250",
+"    RunPass = MachineDominator Tree Construction | c500",
+"    RunPass = Machine Natural Loop Construction | c500",
+"    RunPass = Post RA top-down list latency scheduler | c20000",
+"    RunPass = Analyze Machine Code For Garbage Collection | c300",
+"    RunPass = Machine Block Frequency Analysis | c900",
+"    RunPass = MachinePostDominator Tree Construction | c600",
+"    RunPass = Branch Probability Basic Block Placement | c3000",
+"    RunPass = Insert fentry calls | c200",
+"    RunPass = Insert XRay ops | c250",
+"    RunPass = Implement the 'patchable-function' attribute | c200",
+"    RunPass = Reaching Definitions Analysis | c5000",
+"    RunPass = X86 Execution Dependency Fix | c1500",
+"    RunPass = BreakFalseDeps | c1500",
+"    RunPass = X86 Indirect Branch Tracking | c200",
+"    RunPass = X86 vzeroupper inserter | c250",
+"    RunPass = Lazy Machine Block Frequency Analysis | c200",
+"    RunPass = X86 Byte/Word Instruction Fixup | c1500",
+"    RunPass = X86 Atom pad short functions | c200",
+"    RunPass = X86 LEA Fixup | c500",
+"    RunPass = X86 Fixup Inst Tuning | c400",
+"    RunPass = X86 Fixup Vector Constants | c400",
+"    RunPass = Compressing EVEX instrs when possible | c200",
+"    RunPass = X86 insert wait instruction | c200",
+"    RunPass = Contiguously Lay Out Funclets | c200",
+"    RunPass = Remove Loads Into Fake Uses | c200",
+"    RunPass = StackMap Liveness Analysis | c200",
+"    RunPass = Live DEBUG_VALUE analysis | c500",
+"    RunPass = Machine Sanitizer Binary Metadata | c200",
+"    RunPass = Lazy Machine Block Frequency Analysis | c200",
+"    RunPass = Stack Frame Layout Analysis | c300",
+"      RunPass = Machine Optimization Remark Emitter | p40 c150",
+"    RunPass = X86 Speculative Execution Side Effect Suppression | c200",
+"    RunPass = X86 Indirect Thunks | c200",
+"    RunPass = X86 Return Thunks | c200",
+"    RunPass = Check CFA info and insert CFI instructions if needed | c600",
+"    RunPass = X86 Load Value Injection (LVI) Ret-Hardening | c200",
+"    RunPass = Pseudo Probe Inserter | c200",
+"    RunPass = Unpack machine instruction bundles | c200",
+"    RunPass = Machine Optimization Remark Emitter | c250",
+"      RunPass = Lazy Machine Block Frequency Analysis | p50 c150",
+"    RunPass = X86 Assembly Printer | c5000",
+"    RunPass = Free MachineFunction | c500",
+};
 
 enum { D_CTX, D_MODULE, D_FN, D_DECL, D_CGU, D_CGU_OTHER, D_NONE, D_LIT };
 enum { R_ONCE, R_RANGE, R_FN, R_SCC, R_LOOP };
@@ -1025,17 +1141,15 @@ typedef struct {
 } ptree_t;
 
 /* Parse an outline into nodes; returns the first top-level node. */
-static int parse_pipeline(ptree_t *pt, names_t *names, const char *text)
+static int parse_pipeline(ptree_t *pt, names_t *names, const char *const *lines, size_t nlines)
 {
     int last_at[32];
     int first = -1;
     for (int i = 0; i < 32; i++)
         last_at[i] = -1;
-    const char *p = text;
-    while (*p) {
-        const char *eol = strchr(p, '\n');
-        if (!eol)
-            eol = p + strlen(p);
+    for (size_t li = 0; li < nlines; li++) {
+        const char *p = lines[li];
+        const char *eol = p + strlen(p);
         int indent = 0;
         while (p[indent] == ' ')
             indent++;
@@ -1119,7 +1233,6 @@ static int parse_pipeline(ptree_t *pt, names_t *names, const char *text)
         last_at[depth] = id;
         for (int d = depth + 1; d < 32; d++)
             last_at[d] = -1;
-        p = *eol ? eol + 1 : eol;
     }
     return first;
 }
@@ -1239,10 +1352,10 @@ static void module_build(gen_t *g, module_t *m, int cgu, uint32_t nfn)
     module_name(g, cgu, m->name, sizeof m->name);
     m->namelen = strlen(m->name);
     for (uint32_t i = 0; i < nfn; i++) {
-        double sz = rng_lognormal(&g->r, -0.6, 1.25);
+        double sz = rng_lognormal(&g->r, -0.6, 1.3);
         if (sz < 0.03) sz = 0.03;
-        if (sz > 400) sz = 400;
-        uint8_t loops = rng_pct(&g->r, 55) ? 0 : (uint8_t)(1 + rng_geom(&g->r, 0.45, 7));
+        if (sz > 2000) sz = 2000;
+        uint8_t loops = rng_pct(&g->r, 72) ? 0 : (uint8_t)(1 + rng_geom(&g->r, 0.35, 7));
         module_add_fn(g, m, pick_symbol(g), (float)sz, loops);
     }
     /* Post-order SCCs: mostly singletons, a few small cycles. */
@@ -1359,8 +1472,11 @@ static void run_children(gen_t *g, int first, const ctx_t *ctx)
         run_node(g, c, ctx);
 }
 
-/* Tuned so that, as in real traces, ~29% of slices round to "dur":0. */
-#define COST_SCALE 2.2
+/* Tuned against real rustc traces: ~29% of slices round to "dur":0 and the
+ * duration percentiles (p50 1 us, p90 ~30 us, p99 ~1 ms) are similar. */
+#define COST_SCALE 1.9
+#define HEAVY_NS 1500
+#define HEAVY_EXP 0.7
 
 /* One slice: self time around the children, then the event (post-order). */
 static void run_slice(gen_t *g, const pnode_t *nd, const ctx_t *ctx)
@@ -1373,9 +1489,11 @@ static void run_slice(gen_t *g, const pnode_t *nd, const ctx_t *ctx)
         scale = 0;
         for (uint32_t i = ctx->lo; i < ctx->hi; i++)
             scale += m->fn[i].size;
-    } else
-        scale = 0.5 + m->nfn / 60.0;
-    double self = nd->cost * COST_SCALE * scale * rng_lognormal(&g->r, 0.0, 0.7);
+    } else /* only real module passes walk every function */
+        scale = nd->cost >= HEAVY_NS ? 0.5 + m->nfn / 60.0 : 1.0;
+    /* Heavy transforms grow faster than cheap (often cached) analyses. */
+    double heavy = nd->cost > HEAVY_NS ? pow(nd->cost / (double)HEAVY_NS, HEAVY_EXP) : 1.0;
+    double self = nd->cost * heavy * COST_SCALE * scale * rng_lognormal(&g->r, 0.0, 0.7);
     uint64_t selfns = (uint64_t)self + 20;
     uint64_t pre = nd->child >= 0 ? (uint64_t)(rng_unit(&g->r) * 0.5 * (double)selfns) : 0;
 
@@ -1545,22 +1663,16 @@ static void calibrate(const opts_t *op, names_t *names, ptree_t *pt, int opt_roo
 
 typedef struct { int name; uint64_t count, total_ns; } total_t;
 
+/* LLVM's order: longest total first, then by name. qsort has no context
+ * argument in C11, hence the file-scope pointer. */
+static const names_t *g_sort_names;
+
 static int cmp_total(const void *a, const void *b)
 {
     const total_t *x = a, *y = b;
     uint64_t dx = x->total_ns / 1000, dy = y->total_ns / 1000;
     if (dx != dy)
         return dx > dy ? -1 : 1;
-    return x->name - y->name; /* names are compared below when needed */
-}
-
-static names_t *g_sort_names;
-static int cmp_total_named(const void *a, const void *b)
-{
-    int c = cmp_total(a, b);
-    if (c || a == b)
-        return c;
-    const total_t *x = a, *y = b;
     return strcmp(g_sort_names->s[x->name], g_sort_names->s[y->name]);
 }
 
@@ -1568,8 +1680,8 @@ static void gen_llvm(const opts_t *op, out_t *o, uint64_t *events_out, uint64_t 
 {
     static names_t names;
     static ptree_t pt;
-    int opt_root = parse_pipeline(&pt, &names, OPT_PIPELINE);
-    int lto_root = parse_pipeline(&pt, &names, LTO_PIPELINE);
+    int opt_root = parse_pipeline(&pt, &names, OPT_PIPELINE, sizeof OPT_PIPELINE / sizeof *OPT_PIPELINE);
+    int lto_root = parse_pipeline(&pt, &names, LTO_PIPELINE, sizeof LTO_PIPELINE / sizeof *LTO_PIPELINE);
     int n_coord = name_intern(&names, "Drop dead symbols and propagate attributes", 42);
 
     cost_t oc, lc;
@@ -1593,7 +1705,7 @@ static void gen_llvm(const opts_t *op, out_t *o, uint64_t *events_out, uint64_t 
     if (budget < ncgu * per_fn)
         budget = ncgu * per_fn;
     double total_fns = budget / per_fn;
-    g->pool = (uint64_t)(total_fns * 0.5) + 256;
+    g->pool = (uint64_t)(total_fns * 2.0) + 256; /* most functions distinct */
     if (getenv("GEN_TRACE_DEBUG"))
         fprintf(stderr, "gen_trace: calibration opt %.0f+%.0f/fn lto %.0f+%.0f/fn; %d cgus, %.0f functions\n",
                 oc.fixed, oc.per_fn, lc.fixed, lc.per_fn, ncgu, total_fns);
@@ -1639,15 +1751,19 @@ static void gen_llvm(const opts_t *op, out_t *o, uint64_t *events_out, uint64_t 
     uint64_t coord_start = opt_end + 1000000 + rng_below(&g->r, 2000000);
     uint64_t coord_end = coord_start + 40000 + rng_below(&g->r, 80000);
     uint64_t lto_t0 = coord_end + 500000;
+    double lto_done = 0, lto_fns = 0, lto_per_fn = lc.per_fn;
     for (int k = 0; k < ncgu; k++) {
         int i = lorder[k];
         /* Steer the remaining LTO modules' sizes towards the target so the
-         * variance of everything generated so far is absorbed. */
+         * variance of everything generated so far is absorbed; the per-
+         * function rate is re-estimated from the LTO modules already done. */
         double done = op->size ? (double)o->total : (double)g->events;
         double nominal = 0;
         for (int j = k; j < ncgu; j++)
             nominal += mods[lorder[j]].nfn * 1.1;
-        double f = (target - trailer - done - (ncgu - k) * lc.fixed) / (lc.per_fn * nominal);
+        if (lto_fns >= 50 && lto_done > k * lc.fixed)
+            lto_per_fn = (lto_done - k * lc.fixed) / lto_fns;
+        double f = (target - trailer - done - (ncgu - k) * lc.fixed) / (lto_per_fn * nominal);
         if (f < 0.02)
             f = 0.02;
         if (f > 50)
@@ -1658,6 +1774,8 @@ static void gen_llvm(const opts_t *op, out_t *o, uint64_t *events_out, uint64_t 
         set_thread(g, pid, lto_tid[i]);
         g->t = lto_t0 + rng_below(&g->r, 30000000);
         run_pipeline(g, lto_root, &lm);
+        lto_done += (op->size ? (double)o->total : (double)g->events) - done;
+        lto_fns += lm.nfn;
         module_free(&lm);
     }
     set_thread(g, pid, coord_tid);
@@ -1674,7 +1792,7 @@ static void gen_llvm(const opts_t *op, out_t *o, uint64_t *events_out, uint64_t 
         if (names.count[i])
             tot[nt++] = (total_t){i, names.count[i], names.total_ns[i]};
     g_sort_names = &names;
-    qsort(tot, (size_t)nt, sizeof *tot, cmp_total_named);
+    qsort(tot, (size_t)nt, sizeof *tot, cmp_total);
     uint32_t fake_tid = lto_tid[0] + (uint32_t)ncgu + 1;
     for (int i = 0; i < nt; i++) {
         uint64_t dur_us = tot[i].total_ns / 1000;
@@ -1948,7 +2066,10 @@ static void c_emit(cgen_t *c, const cthread_t *th, int id)
         PUT_LIT(p, "\",\"name\":\"");
     }
     c_name(&p, n);
-    PUT_LIT(p, n->be ? "\",\"ph\":\"B\",\"pid\":" : "\",\"ph\":\"X\",\"pid\":");
+    if (n->be)
+        PUT_LIT(p, "\",\"ph\":\"B\",\"pid\":");
+    else
+        PUT_LIT(p, "\",\"ph\":\"X\",\"pid\":");
     p = put_u64(p, th->pid);
     if (th->is_main && !n->be) {
         PUT_LIT(p, ",\"tdur\":");
@@ -2104,7 +2225,8 @@ static void gen_chromium(const opts_t *op, out_t *o, uint64_t *events_out, uint6
         heap[pi] = 8e6 + rng_below(&c->r, 30000000);
     uint64_t ntasks = 0;
     for (;;) {
-        if (op->size ? o->total >= op->size - (op->size > 256 ? 256 : 0) : c->events >= op->events)
+        if (ntasks && (op->size ? o->total >= op->size - (op->size > 256 ? 256 : 0)
+                                : c->events >= op->events))
             break;
         /* The thread that is furthest behind runs its next task. */
         int best = 0;

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# bench_index.sh: how fast and how lean is traceview's indexer, compared with
+# what users run today (jq)? Builds traceview in Release mode, generates
+# LLVM-shaped traces with tools/gen_trace (cached), and prints one markdown
+# table. See docs/performance.md for what each column means.
+#
+#   tools/bench_index.sh [--quick] [--no-jq] [--sizes "100M 1G"] [--shape S]
+#                        [--dir DIR] [--out FILE] [SIZE...]
+#
+# Environment: TV_BENCH_SIZES (default "100M 1G"), TV_BENCH_DIR (default
+# /tmp/traceview-bench), OUT (default build-bench/bench_index.md),
+# TV_BENCH_SEED (default 1), TV_BENCH_RUNS (default 3).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD="$ROOT/build-bench"
+SIZES=${TV_BENCH_SIZES:-"100M 1G"}
+DIR=${TV_BENCH_DIR:-/tmp/traceview-bench}
+OUT=${OUT:-"$BUILD/bench_index.md"}
+SEED=${TV_BENCH_SEED:-1}
+RUNS=${TV_BENCH_RUNS:-3}
+SHAPE=llvm
+WITH_JQ=1
+ARG_SIZES=()
+
+usage() {
+    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) SIZES="100M" ;;
+        --no-jq) WITH_JQ=0 ;;
+        --sizes) SIZES=${2:?--sizes needs a list}; shift ;;
+        --shape) SHAPE=${2:?--shape needs llvm or chromium}; shift ;;
+        --dir) DIR=${2:?--dir needs a directory}; shift ;;
+        --out) OUT=${2:?--out needs a file}; shift ;;
+        -h|--help) usage; exit 0 ;;
+        -*) echo "bench_index: unknown option $1 (see --help)" >&2; exit 2 ;;
+        *) ARG_SIZES+=("$1") ;;
+    esac
+    shift
+done
+if [ ${#ARG_SIZES[@]} -gt 0 ]; then SIZES="${ARG_SIZES[*]}"; fi
+case "$SHAPE" in llvm|chromium) ;; *) echo "bench_index: bad --shape $SHAPE" >&2; exit 2 ;; esac
+
+log() { echo "bench_index: $*" >&2; }
+
+# --- dependencies: jq parses traceview's JSON (and is the baseline), GNU
+# time gives peak RSS. Installed on demand so the script runs on a fresh box.
+need_pkgs=()
+command -v jq >/dev/null 2>&1 || need_pkgs+=(jq)
+[ -x /usr/bin/time ] || need_pkgs+=(time)
+command -v cmake >/dev/null 2>&1 || need_pkgs+=(cmake)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    log "installing ${need_pkgs[*]}"
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >&2
+fi
+
+# --- build (Release: the numbers users will see)
+mkdir -p "$DIR"
+log "building traceview and gen_trace (Release) in $BUILD"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$DIR/cmake.log" 2>&1 ||
+    { cat "$DIR/cmake.log" >&2; exit 1; }
+cmake --build "$BUILD" -j "$(nproc)" --target traceview gen_trace >>"$DIR/cmake.log" 2>&1 ||
+    { tail -40 "$DIR/cmake.log" >&2; exit 1; }
+TV="$BUILD/traceview"
+GEN="$BUILD/gen_trace"
+
+# --- traces: cached by size, shape, seed and the generator's source, so a
+# changed generator never reuses stale files.
+GEN_REV=$(sha1sum "$ROOT/tools/gen_trace.c" | cut -c1-8)
+FILES=()
+for s in $SIZES; do
+    f="$DIR/$SHAPE-$s-seed$SEED-$GEN_REV.json"
+    for old in "$DIR/$SHAPE-$s-seed$SEED-"*.json; do
+        if [ -e "$old" ] && [ "$old" != "$f" ]; then
+            log "removing stale $old"; rm -f "$old"
+        fi
+    done
+    if [ -s "$f" ]; then
+        log "reusing $f"
+    else
+        log "generating $f"
+        "$GEN" --shape "$SHAPE" --size "$s" --seed "$SEED" -o "$f.tmp"
+        mv "$f.tmp" "$f"
+    fi
+    FILES+=("$f")
+done
+
+# Wall time of a command in seconds (ns resolution); output to /dev/null.
+now_ns() { date +%s%N; }
+secs_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'; }
+fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "" || v == "-") print "-"; else printf f, v }'; }
+
+ROWS=()
+for f in "${FILES[@]}"; do
+    bytes=$(stat -c %s "$f")
+    log "$(basename "$f"): warming the page cache"
+    cat "$f" >/dev/null
+
+    # traceview info: best of $RUNS by the index's own clock; peak RSS is
+    # the largest seen over the runs.
+    best_idx="" best_wall="" best_json="" peak_kb=0
+    for ((i = 1; i <= RUNS; i++)); do
+        t0=$(now_ns)
+        if ! /usr/bin/time -f %M -o "$DIR/rss.txt" "$TV" info "$f" --json --quiet >"$DIR/info.json" 2>"$DIR/info.err"; then
+            log "traceview info failed on $f:"; cat "$DIR/info.err" >&2; exit 1
+        fi
+        wall=$(secs_since "$t0")
+        kb=$(tail -1 "$DIR/rss.txt")
+        if [ "$kb" -gt "$peak_kb" ]; then peak_kb=$kb; fi
+        idx=$(jq -r '.index.seconds' "$DIR/info.json")
+        if [ -z "$best_idx" ] || awk -v a="$idx" -v b="$best_idx" 'BEGIN { exit !(a < b) }'; then
+            best_idx=$idx
+            best_json=$(cat "$DIR/info.json")
+        fi
+        best_wall=$(min "$best_wall" "$wall")
+        log "  traceview info run $i: index ${idx}s, wall ${wall}s, RSS ${kb} KiB"
+    done
+    read -r events items mbps evps ibytes bpe < <(jq -r '[.events,
+        (.slices + .instants + .counter_samples), .index.mb_per_s,
+        .index.events_per_s, .index.index_bytes, .index.bytes_per_event] | @tsv' <<<"$best_json")
+    # RSS counts the touched pages of the mapped file too; what is left is
+    # the index and everything else the process allocated.
+    rss_bpe=$(awk -v k="$peak_kb" -v b="$bytes" -v n="$items" 'BEGIN { printf "%.1f", n ? (k * 1024 - b) / n : 0 }')
+
+    # traceview summary: the blog question, answered from the index.
+    best_sum=""
+    for ((i = 1; i <= RUNS; i++)); do
+        t0=$(now_ns)
+        "$TV" summary "$f" --filter '^OptFunction$' --group-by detail --top 10 --quiet >/dev/null
+        best_sum=$(min "$best_sum" "$(secs_since "$t0")")
+    done
+    log "  traceview summary: best ${best_sum}s"
+
+    jq_len="-" jq_len_kb="-" jq_grp="-" x_len="-" x_grp="-"
+    if [ "$WITH_JQ" = 1 ]; then
+        # jq once each: it takes minutes on big files and is what users do today.
+        log "  jq '.traceEvents|length' (one run)"
+        t0=$(now_ns)
+        if /usr/bin/time -f %M -o "$DIR/rss.txt" jq '.traceEvents|length' "$f" >/dev/null 2>"$DIR/jq.err"; then
+            jq_len=$(secs_since "$t0")
+            jq_len_kb=$(tail -1 "$DIR/rss.txt")
+        else
+            jq_len="failed"; log "  jq failed: $(tail -1 "$DIR/jq.err")"
+        fi
+        log "  jq group-by OptFunction detail (one run)"
+        t0=$(now_ns)
+        if jq '[.traceEvents[] | select(.name=="OptFunction")] | group_by(.args.detail) | map({detail: .[0].args.detail, total: (map(.dur)|add)}) | sort_by(-.total) | .[:10]' "$f" >/dev/null 2>"$DIR/jq.err"; then
+            jq_grp=$(secs_since "$t0")
+        else
+            jq_grp="failed"; log "  jq failed: $(tail -1 "$DIR/jq.err")"
+        fi
+        if [ "$jq_len" != failed ]; then
+            x_len=$(awk -v a="$jq_len" -v b="$best_idx" 'BEGIN { printf "%.0fx", a / b }')
+        fi
+        if [ "$jq_grp" != failed ]; then
+            x_grp=$(awk -v a="$jq_grp" -v b="$best_sum" 'BEGIN { printf "%.0fx", a / b }')
+        fi
+        log "  jq: length ${jq_len}s, group-by ${jq_grp}s"
+    fi
+
+    jq_len_gib="-"
+    if [ "$jq_len_kb" != "-" ]; then
+        jq_len_gib=$(awk -v k="$jq_len_kb" 'BEGIN { printf "%.2f", k / 1048576 }')
+    fi
+    ROWS+=("| $(basename "$f") \
+| $(fmt "$bytes" "%.0f") \
+| $(fmt "$events" "%.0f") \
+| $(fmt "$best_idx" "%.3f") \
+| $(fmt "$mbps" "%.0f") \
+| $(awk -v v="$evps" 'BEGIN { printf "%.1f", v / 1e6 }') \
+| $(awk -v v="$ibytes" 'BEGIN { printf "%.1f", v / 1048576 }') \
+| $(fmt "$bpe" "%.1f") \
+| $(fmt "$best_wall" "%.3f") \
+| $(awk -v k="$peak_kb" 'BEGIN { printf "%.1f", k / 1024 }') \
+| $rss_bpe \
+| $jq_len \
+| $jq_len_gib \
+| $x_len \
+| $jq_grp \
+| $(fmt "$best_sum" "%.3f") \
+| $x_grp |")
+done
+
+# --- the table
+CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "uncommitted")
+mkdir -p "$(dirname "$OUT")"
+{
+    echo "traceview index benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores${CPU:+ ($CPU)}, rev $REV, $SHAPE traces (gen_trace seed $SEED), best of $RUNS for traceview, one run for jq."
+    echo
+    echo "| file | bytes | events | index s | MB/s | M events/s | index MiB | index B/event | tv wall s | peak RSS MiB | (RSS - file) B/event | jq length s | jq length RSS GiB | speedup vs jq length | jq group-by s | tv summary s | speedup vs jq group-by |"
+    echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    printf '%s\n' "${ROWS[@]}"
+} | tee "$OUT"
+log "table written to $OUT"
