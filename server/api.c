@@ -83,6 +83,17 @@ static bool int_param(tv_http_reply_t *reply, tv_param_fn get, void *ud, const c
 
 /* ---- tiles ---- */
 
+/* First index in the sorted ts[0..n) with ts >= t. */
+static size_t lower_bound(const int64_t *ts, size_t n, int64_t t) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t m = lo + (hi - lo) / 2;
+    if (ts[m] < t) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
 typedef struct tile_build {
   tv_served_t *s;
   json_t *id, *start, *dur, *depth, *name, *detail;
@@ -174,12 +185,7 @@ static void thread_tile(tv_served_t *s, const tv_thread_t *th, const tv_lod_t *l
   const tv_instants_t *ins = &th->instants;
   if (ins->n && rt0 <= lod->span_ns) {
     int64_t t0 = st->min_ns + rt0;
-    size_t lo = 0, hi = ins->n;
-    while (lo < hi) {
-      size_t m = lo + (hi - lo) / 2;
-      if (ins->ts_ns[m] < t0) lo = m + 1;
-      else hi = m;
-    }
+    size_t lo = lower_bound(ins->ts_ns, ins->n, t0);
     int64_t last_bucket = -1;
     json_int_t cnt = 0;
     for (size_t i = lo; i < ins->n; i++) {
@@ -224,12 +230,7 @@ static void counter_tile(tv_served_t *s, const tv_counter_t *c, int64_t track, u
   json_t *jb = json_array(), *jmin = json_array(), *jmax = json_array(), *jlast = json_array();
   if (rt0 <= span) {
     int64_t t0 = st->min_ns + rt0;
-    size_t lo = 0, hi = c->n;
-    while (lo < hi) {
-      size_t m = lo + (hi - lo) / 2;
-      if (c->ts_ns[m] < t0) lo = m + 1;
-      else hi = m;
-    }
+    size_t lo = lower_bound(c->ts_ns, c->n, t0);
     int64_t last_bucket = -1;
     double mn = 0, mx = 0, last = 0;
     for (size_t i = lo; i <= c->n; i++) {
