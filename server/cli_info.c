@@ -136,8 +136,9 @@ static void info_text(const tv_trace_t *t) {
     listed += tb->threads[i].listed;
     if (tb->threads[i].max_depth > depth) depth = tb->threads[i].max_depth;
   }
-  printf("Slices      %s on %zu threads in %zu processes (up to %u levels deep)\n",
-         tv_fmt_count(s->n_slices, b1, sizeof b1), listed, tb->n_procs, depth);
+  printf("Slices      %s on %zu thread%s in %zu process%s (up to %u levels deep)\n",
+         tv_fmt_count(s->n_slices, b1, sizeof b1), listed, listed == 1 ? "" : "s", tb->n_procs,
+         tb->n_procs == 1 ? "" : "es", depth);
   if (s->n_instants || s->n_counter_samples)
     printf("Other       %s instants, %s counter samples in %zu series\n",
            tv_fmt_count(s->n_instants, b1, sizeof b1),

@@ -6,6 +6,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 static const char usage[] =
     "Usage: traceview summary FILE [options]\n"
@@ -65,6 +67,16 @@ static void print_cell(const char *s, int width) {
     fwrite(s, 1, cut, stdout);
     fputs("...", stdout);
   }
+}
+
+/* The item column takes what the numbers leave of the terminal's width. */
+static int key_width(void) {
+  struct winsize ws;
+  int cols = 140;
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    cols = ws.ws_col;
+  int w = cols - 70;
+  return w < 30 ? 30 : w > 120 ? 120 : w;
 }
 
 static int run_summary(int argc, char **argv) {
@@ -169,7 +181,7 @@ static int run_summary(int argc, char **argv) {
     if (o.filter) printf(" with a name matching /%s/", o.filter);
     printf(", by %s, %zu groups, sorted by %s\n\n", tv_group_by_name(o.group_by), sum.n_rows,
            o.sort_by == TV_SORT_TOTAL ? "total time" : "the chosen column");
-    const int key_w = 48;
+    const int key_w = key_width();
     print_cell("Item", key_w);
     printf(" %11s %7s %11s %10s %10s %10s\n", "Self time", "% self", "Total time", "Count",
            "Average", "Max");
