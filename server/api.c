@@ -97,7 +97,7 @@ static size_t lower_bound(const int64_t *ts, size_t n, int64_t t) {
 typedef struct tile_build {
   tv_served_t *s;
   json_t *id, *start, *dur, *depth, *name, *detail;
-  json_t *bucket, *sdepth, *count, *busy, *longest, *sname;
+  json_t *bucket, *sdepth, *count, *busy, *longest, *sname, *sdur;
   uint32_t *seen; /* string ids listed, tiny open-addressing set */
   size_t seen_cap, seen_n;
   json_t *strings;
@@ -148,8 +148,7 @@ static void sink_summary(void *ud, uint32_t bucket, uint32_t depth, uint32_t cou
   json_array_append_new(tb->sdepth, json_integer(depth));
   json_array_append_new(tb->count, json_integer(count));
   json_array_append_new(tb->busy, json_integer(busy));
-  json_array_append_new(tb->longest,
-                        longest == UINT64_MAX ? json_integer(-1) : json_integer((json_int_t)longest));
+  json_array_append_new(tb->longest, json_integer((json_int_t)longest));
 }
 
 static void thread_tile(tv_served_t *s, const tv_thread_t *th, const tv_lod_t *lod, int64_t track,
@@ -161,6 +160,7 @@ static void thread_tile(tv_served_t *s, const tv_thread_t *th, const tv_lod_t *l
   tb.name = json_array(); tb.detail = json_array();
   tb.bucket = json_array(); tb.sdepth = json_array(); tb.count = json_array();
   tb.busy = json_array(); tb.longest = json_array(); tb.sname = json_array();
+  tb.sdur = json_array();
   tb.strings = json_object();
   tv_tile_sink_t sink = {.ud = &tb, .slice = sink_slice, .summary = sink_summary};
   tv_lod_tile(lod, th, st->min_ns, level, index, &sink);
@@ -174,8 +174,9 @@ static void thread_tile(tv_served_t *s, const tv_thread_t *th, const tv_lod_t *l
   }
   for (size_t i = 0; i < json_array_size(tb.longest); i++) {
     json_int_t row = json_integer_value(json_array_get(tb.longest, i));
-    uint32_t nm = row >= 0 ? th->slices.name[row] : 0;
+    uint32_t nm = th->slices.name[row];
     json_array_append_new(tb.sname, json_integer(nm));
+    json_array_append_new(tb.sdur, json_integer(th->slices.dur_ns[row]));
     use_string(&tb, nm);
   }
   /* Instants per bucket. */
@@ -211,9 +212,9 @@ static void thread_tile(tv_served_t *s, const tv_thread_t *th, const tv_lod_t *l
   json_object_set_new(root, "bucket_ns", json_integer(w));
   json_object_set_new(root, "slices", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", tb.id,
       "start", tb.start, "dur", tb.dur, "depth", tb.depth, "name", tb.name, "detail", tb.detail));
-  json_object_set_new(root, "summaries", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "bucket",
-      tb.bucket, "depth", tb.sdepth, "count", tb.count, "busy", tb.busy, "longest", tb.longest,
-      "name", tb.sname));
+  json_object_set_new(root, "summaries", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+      "bucket", tb.bucket, "depth", tb.sdepth, "count", tb.count, "busy", tb.busy,
+      "longest", tb.longest, "longest_dur", tb.sdur, "name", tb.sname));
   json_object_set_new(root, "instants", json_pack("{s:o, s:o, s:o}", "bucket", ib, "count", ic,
                                                   "name", in));
   json_object_set_new(root, "strings", tb.strings);
@@ -228,9 +229,14 @@ static void counter_tile(tv_served_t *s, const tv_counter_t *c, int64_t track, u
   int64_t rt0 = index * TV_TILE_BUCKETS * w;
   int64_t span = st->min_ns <= st->max_ns ? st->max_ns - st->min_ns : 0;
   json_t *jb = json_array(), *jmin = json_array(), *jmax = json_array(), *jlast = json_array();
+  json_t *prev = json_null();
   if (rt0 <= span) {
     int64_t t0 = st->min_ns + rt0;
     size_t lo = lower_bound(c->ts_ns, c->n, t0);
+    if (lo > 0) {
+      json_decref(prev);
+      prev = json_real(c->value[lo - 1]); /* the value in force when the tile starts */
+    }
     int64_t last_bucket = -1;
     double mn = 0, mx = 0, last = 0;
     for (size_t i = lo; i <= c->n; i++) {
@@ -251,11 +257,11 @@ static void counter_tile(tv_served_t *s, const tv_counter_t *c, int64_t track, u
       last_bucket = bk;
     }
   }
-  reply_json(reply, json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "track",
+  reply_json(reply, json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "track",
                               (json_int_t)track, "level", (json_int_t)level, "index",
                               (json_int_t)index, "t0", (json_int_t)rt0, "bucket_ns",
-                              (json_int_t)w, "buckets", jb, "min", jmin, "max", jmax, "last",
-                              jlast));
+                              (json_int_t)w, "prev", prev, "buckets", jb, "min", jmin, "max", jmax,
+                              "last", jlast));
 }
 
 static bool track_param(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t *reply,
@@ -345,7 +351,7 @@ static void api_event(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t
   int64_t t = sl->start_ns[id];
   for (int64_t d = (int64_t)sl->depth[id] - 1; d >= 0; d--) {
     uint64_t p = tv_thread_slice_at(th, (uint32_t)d, t);
-    if (p == UINT64_MAX) break;
+    if (p == UINT64_MAX) continue; /* improperly nested input can leave a gap */
     json_array_append_new(parents, json_pack("{s:I, s:o, s:I, s:I}", "id", (json_int_t)p,
         "name", display_json(s, sl->name[p]), "start", (json_int_t)(sl->start_ns[p] - st->min_ns),
         "dur", (json_int_t)sl->dur_ns[p]));
@@ -368,7 +374,8 @@ static void api_overview(tv_served_t *s, tv_param_fn get, void *ud, tv_http_repl
   for (int64_t k = 0; k < TV_OVERVIEW_BUCKETS; k++) acc[k * n / TV_OVERVIEW_BUCKETS] += s->overview[k];
   for (int64_t k = 0; k < n; k++) json_array_append_new(busy, json_integer(acc[k]));
   free(acc);
-  reply_json(reply, json_pack("{s:f, s:o}", "bucket_ns", (double)span / (double)n, "busy", busy));
+  reply_json(reply, json_pack("{s:I, s:o}", "bucket_ns", (json_int_t)((span + n - 1) / n), "busy",
+                              busy));
 }
 
 static void api_progress(tv_served_t *s, tv_http_reply_t *reply) {

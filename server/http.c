@@ -142,7 +142,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0) {
     tv_api_handle(sv->traces, sv->n, url, lookup_arg, c, &r);
     const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
-    if (r.status == 200 && r.etag[0] && inm && strcmp(inm, r.etag) == 0) {
+    if (r.status == 200 && r.etag[0] && inm && (strstr(inm, r.etag) || strcmp(inm, "*") == 0)) {
       free(r.body);
       r.body = NULL;
       r.len = 0;
@@ -156,6 +156,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* ---- listening ---- */
 
+static int hexval(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+  return -1;
+}
+
 static int resolve(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len) {
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                            .ai_flags = AI_NUMERICSERV | AI_PASSIVE};
@@ -167,6 +174,25 @@ static int resolve(const char *host, int port, struct sockaddr_storage *ss, sock
   *len = res->ai_addrlen;
   freeaddrinfo(res);
   return 0;
+}
+
+/* Percent-decoding for paths and arguments that leaves "%00" as it is: a
+ * NUL would silently cut a C string ("level=1%00x" read as 1). */
+static size_t unescape_no_nul(void *cls, struct MHD_Connection *c, char *s) {
+  (void)cls;
+  (void)c;
+  char *o = s;
+  for (const char *p = s; *p;) {
+    int hi, lo;
+    if (p[0] == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0 && (hi | lo)) {
+      *o++ = (char)(hi * 16 + lo);
+      p += 3;
+    } else {
+      *o++ = *p++;
+    }
+  }
+  *o = '\0';
+  return (size_t)(o - s);
 }
 
 static struct MHD_Daemon *start_daemon(server_t *sv, int port) {
@@ -183,7 +209,7 @@ static struct MHD_Daemon *start_daemon(server_t *sv, int port) {
                           MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
                           MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
-                          MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+                          MHD_OPTION_UNESCAPE_CALLBACK, unescape_no_nul, NULL,
                           MHD_OPTION_END);
 }
 

@@ -24,6 +24,17 @@ static uint32_t ceil_log2(uint64_t v) {
   return l;
 }
 
+/* Keeps the two longest rows of an entry when row r joins it. */
+static void keep_two_longest(tv_lod_entry_t *en, const tv_slices_t *s, uint32_t r) {
+  if (r == en->longest || r == en->second) return;
+  if (s->dur_ns[r] > s->dur_ns[en->longest]) {
+    en->second = en->longest;
+    en->longest = r;
+  } else if (en->second == UINT32_MAX || s->dur_ns[r] > s->dur_ns[en->second]) {
+    en->second = r;
+  }
+}
+
 /* Entries of one depth at level `level`, straight from the slices. */
 static int build_base_run(tv_lod_run_t *run, const tv_slices_t *s, uint64_t b, uint64_t e,
                           int64_t origin, uint32_t level) {
@@ -42,12 +53,14 @@ static int build_base_run(tv_lod_run_t *run, const tv_slices_t *s, uint64_t b, u
     int64_t bk = (s->start_ns[i] - origin) >> level;
     if (bk != last) {
       cur = cur ? cur + 1 : run->e;
-      *cur = (tv_lod_entry_t){.bucket = bk, .longest = (uint32_t)i};
+      *cur = (tv_lod_entry_t){.bucket = (uint32_t)bk, .longest = (uint32_t)i,
+                              .second = UINT32_MAX};
       last = bk;
+    } else {
+      keep_two_longest(cur, s, (uint32_t)i);
     }
     cur->count++;
     cur->busy_ns += s->dur_ns[i];
-    if (s->dur_ns[i] > s->dur_ns[cur->longest]) cur->longest = (uint32_t)i;
   }
   return 0;
 }
@@ -57,7 +70,7 @@ static int build_parent_run(tv_lod_run_t *up, const tv_lod_run_t *down, const tv
   size_t n = 0;
   int64_t last = -1;
   for (size_t i = 0; i < down->n; i++)
-    if ((down->e[i].bucket >> 1) != last) n++, last = down->e[i].bucket >> 1;
+    if ((int64_t)(down->e[i].bucket >> 1) != last) n++, last = down->e[i].bucket >> 1;
   up->e = n ? malloc(n * sizeof *up->e) : NULL;
   if (n && !up->e) return TV_ENOMEM;
   up->n = n;
@@ -65,12 +78,14 @@ static int build_parent_run(tv_lod_run_t *up, const tv_lod_run_t *down, const tv
   last = -1;
   for (size_t i = 0; i < down->n; i++) {
     const tv_lod_entry_t *d = &down->e[i];
-    if ((d->bucket >> 1) != last) {
+    if ((int64_t)(d->bucket >> 1) != last) {
       cur = cur ? cur + 1 : up->e;
-      *cur = (tv_lod_entry_t){.bucket = d->bucket >> 1, .longest = d->longest};
+      *cur = (tv_lod_entry_t){.bucket = d->bucket >> 1, .longest = d->longest,
+                              .second = d->second};
       last = d->bucket >> 1;
-    } else if (s->dur_ns[d->longest] > s->dur_ns[cur->longest]) {
-      cur->longest = d->longest;
+    } else {
+      keep_two_longest(cur, s, d->longest);
+      if (d->second != UINT32_MAX) keep_two_longest(cur, s, d->second);
     }
     cur->count += d->count;
     cur->busy_ns += d->busy_ns;
@@ -90,6 +105,8 @@ int tv_lod_build(tv_lod_t *lod, const tv_thread_t *th, int64_t origin_ns, int64_
   if (s->n < 64 || s->n > UINT32_MAX || span_ns <= 0) return 0;
   uint64_t width = (uint64_t)span_ns / (s->n / 8);
   uint32_t first = ceil_log2(width ? width : 1);
+  /* Bucket indexes at the first level must fit the entries' uint32. */
+  while (first <= lod->max_level && ((uint64_t)span_ns >> first) > UINT32_MAX) first++;
   if (first > lod->max_level) return 0;
   uint32_t n_levels = lod->max_level - first + 1;
   lod->runs = calloc((size_t)n_levels * lod->n_depths, sizeof *lod->runs);
@@ -150,6 +167,11 @@ uint64_t tv_thread_slice_at(const tv_thread_t *th, uint32_t depth, int64_t t) {
   return (end > t || s->start_ns[r] == t) ? r : UINT64_MAX;
 }
 
+/* A bucket index seen from `shift` levels higher. */
+static inline int64_t bucket_above(uint32_t bucket, uint32_t shift) {
+  return shift >= 32 ? 0 : (int64_t)(bucket >> shift);
+}
+
 typedef struct bucket_acc {
   uint32_t count;
   int64_t busy;
@@ -195,24 +217,29 @@ size_t tv_lod_tile(const tv_lod_t *lod, const tv_thread_t *th, int64_t origin_ns
       examined++;
       sink->slice(sink->ud, r, s->start_ns[r] - origin_ns, s->dur_ns[r], d);
     }
-    const tv_lod_run_t *run = &lod->runs[(size_t)(level - lod->first_level) * lod->n_depths + d];
+    /* Above the top level every slice starts in bucket 0: read the top run. */
+    uint32_t run_level = level < lod->max_level ? level : lod->max_level;
+    uint32_t shift = level - run_level;
+    const tv_lod_run_t *run = &lod->runs[(size_t)(run_level - lod->first_level) * lod->n_depths + d];
     int64_t first_bucket = index * TV_TILE_BUCKETS;
     size_t lo = 0, hi = run->n;
     while (lo < hi) {
       size_t m = lo + (hi - lo) / 2;
-      if (run->e[m].bucket < first_bucket) lo = m + 1;
+      if (bucket_above(run->e[m].bucket, shift) < first_bucket) lo = m + 1;
       else hi = m;
     }
-    for (size_t k = lo; k < run->n && run->e[k].bucket < first_bucket + TV_TILE_BUCKETS; k++) {
+    for (size_t k = lo; k < run->n; k++) {
       const tv_lod_entry_t *en = &run->e[k];
-      uint32_t bk = (uint32_t)(en->bucket - first_bucket);
+      int64_t bucket = bucket_above(en->bucket, shift);
+      if (bucket >= first_bucket + TV_TILE_BUCKETS) break;
+      uint32_t bk = (uint32_t)(bucket - first_bucket);
       uint64_t lr = en->longest;
       examined++;
       /* At most one slice this wide starts in a bucket of one depth: the longest. */
       if (s->dur_ns[lr] >= w) {
         sink->slice(sink->ud, lr, s->start_ns[lr] - origin_ns, s->dur_ns[lr], d);
         if (en->count > 1)
-          sink->summary(sink->ud, bk, d, en->count - 1, en->busy_ns - s->dur_ns[lr], UINT64_MAX);
+          sink->summary(sink->ud, bk, d, en->count - 1, en->busy_ns - s->dur_ns[lr], en->second);
       } else {
         sink->summary(sink->ud, bk, d, en->count, en->busy_ns, lr);
       }

@@ -9,6 +9,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # clang: libFuzzer and the sanitizer build; python3, jq, binutils (c++filt):
   # independent checks of our output.
   need+=(clang libclang-rt-14-dev python3 jq binutils)
+  # Browser tests: node + playwright-core drive Debian's chromium (never a
+  # downloaded browser).
+  need+=(nodejs npm chromium)
 fi
 
 missing=()
@@ -21,4 +24,12 @@ if ((${#missing[@]})); then
   [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [[ "${1:-}" == "--test" ]]; then
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  if [[ ! -d "$root/tests/browser/node_modules/playwright-core" ]]; then
+    echo "setup: installing playwright-core for the browser tests"
+    (cd "$root/tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
 fi

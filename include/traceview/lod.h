@@ -28,10 +28,13 @@
 #define TV_MAX_TILE_LEVEL 54 /* a tile (256 buckets) at 54 spans 2^62 ns */
 
 typedef struct tv_lod_entry {
-  int64_t bucket;   /* bucket index at this level, from the origin */
   int64_t busy_ns;  /* summed duration of the slices starting in it */
+  uint32_t bucket;  /* bucket index at this level, from the origin */
   uint32_t count;   /* slices starting in it */
   uint32_t longest; /* row of the longest of them */
+  uint32_t second;  /* row of the next longest, UINT32_MAX when count is 1:
+                       the longest may be a wide slice sent on its own, and
+                       the summary of the rest still names its longest */
 } tv_lod_entry_t;
 
 typedef struct tv_lod_run {
@@ -59,7 +62,7 @@ uint32_t tv_lod_top_level(int64_t span_ns);
 typedef struct tv_tile_sink {
   void *ud;
   void (*slice)(void *ud, uint64_t row, int64_t start, int64_t dur, uint32_t depth);
-  /* longest is UINT64_MAX when unknown (the longest one was emitted as a slice) */
+  /* longest: row of the longest slice the summary counts */
   void (*summary)(void *ud, uint32_t bucket, uint32_t depth, uint32_t count, int64_t busy,
                   uint64_t longest);
 } tv_tile_sink_t;

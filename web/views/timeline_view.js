@@ -1,0 +1,486 @@
+// timeline_view.js: one open trace: the minimap, the ruler, the tracks
+// canvas, the frame loop and the selection. It owns the tile cache of the
+// trace, asks it each frame for the tiles in view (visible first, then one
+// tile of padding each side) and redraws only when something changed
+// (view moved, tile arrived, hover changed), in requestAnimationFrame.
+
+import { TimeScale } from "../model/timescale.js";
+import { formatDuration } from "../model/format.js";
+import { TileCache } from "../data/tile_cache.js";
+import { StringTable } from "../data/strings.js";
+import { drawTimeline, hitTest } from "../render/timeline.js";
+import { drawRuler } from "../render/ruler.js";
+import { drawMinimap } from "../render/minimap.js";
+import { UI } from "../render/colors.js";
+import { TrackList, NAME_W } from "./tracks.js";
+import { PanZoomInput } from "./input.js";
+
+const SMALL_FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+
+export class TimelineView {
+  /**
+   * els: {root, minimap, ruler, tracks (canvas), tracksBox, status}
+   * o:   {traceId, meta, api, events (EventCache), tooltip, details,
+   *       initial: {range, selected}, onChange(), budgetBytes}
+   */
+  constructor(els, o) {
+    this.els = els;
+    this.o = o;
+    this.meta = o.meta;
+    this.id = o.traceId;
+    this.buckets = this.meta.tile_buckets || 256;
+    this.maxLevel = this.meta.max_level ?? 40;
+    this.scale = new TimeScale(this.meta.duration_ns, 1000);
+    this.strings = new StringTable();
+    this.cache = new TileCache({
+      fetchTile: (track, level, index) => o.api.tile(this.id, track, level, index),
+      strings: this.strings,
+      onLoad: () => this.requestRedraw(),
+      budgetBytes: o.budgetBytes,
+    });
+    this.tracks = new TrackList(this.meta);
+    this.selected = null; // {track, id, start, dur, depth}
+    this.hover = null; // a hit (render/timeline.js)
+    this.hoverNs = null;
+    this.overview = null;
+    this.raf = 0;
+    this.frameDesc = null;
+    this.last = { slices: 0, summaries: 0, instants: 0, placeholders: 0, fallbacks: 0, labels: 0, sample: null, level: 0, rows: 0 };
+    this.frames = 0;
+    this.dpr = window.devicePixelRatio || 1;
+    this.width = 0;
+    this.height = 0;
+    this.pendingRange = o.initial && o.initial.range;
+    this.destroyed = false;
+
+    this.input = new PanZoomInput(this);
+    this.input.attach(els.tracks, els.root);
+    this.bindMinimap();
+    this.ro = new ResizeObserver(() => {
+      this.needResize = true;
+      this.requestRedraw();
+    });
+    this.ro.observe(els.tracksBox);
+    this.needResize = true;
+    this.resize();
+    if (o.initial && o.initial.selected) this.select(o.initial.selected, null, { reveal: true, keepRange: !!o.initial.range });
+    this.loadOverview();
+    this.requestRedraw();
+  }
+
+  destroy() {
+    this.destroyed = true;
+    this.input.detach();
+    this.ro.disconnect();
+    if (this.raf) cancelAnimationFrame(this.raf);
+    this.raf = 0;
+    for (const off of this.minimapOff || []) off();
+    this.cache.clear();
+  }
+
+  // ------------------------------------------------------------ frame loop
+
+  requestRedraw() {
+    if (!this.raf && !this.destroyed) this.raf = requestAnimationFrame((t) => this.frame(t));
+  }
+
+  /** True when a frame is queued or a held key keeps the view moving. */
+  busy() {
+    return this.raf !== 0 || this.input.animating;
+  }
+
+  resize() {
+    const box = this.els.tracksBox;
+    const w = Math.max(NAME_W + 50, box.clientWidth);
+    const h = Math.max(40, box.clientHeight);
+    const dpr = window.devicePixelRatio || 1;
+    this.needResize = false;
+    if (w === this.width && h === this.height && dpr === this.dpr && this.els.tracks.width) return;
+    this.width = w;
+    this.height = h;
+    this.dpr = dpr;
+    size(this.els.tracks, w, h, dpr);
+    size(this.els.minimap, w, this.els.minimap.clientHeight || 36, dpr);
+    size(this.els.ruler, w, this.els.ruler.clientHeight || 26, dpr);
+    const tw = w - NAME_W;
+    if (this.pendingRange) {
+      this.scale.setWidth(tw);
+      this.scale.set(this.pendingRange[0], this.pendingRange[1]);
+      this.pendingRange = null;
+    } else {
+      this.scale.setWidth(tw);
+      this.scale.clamp();
+    }
+    this.tracks.clampScroll(h);
+  }
+
+  frame(now) {
+    this.raf = 0;
+    if (this.destroyed) return;
+    const tStart = performance.now();
+    const moving = this.input.step(now);
+    if (this.needResize || (window.devicePixelRatio || 1) !== this.dpr) this.resize();
+    const { dpr, width: W, height: H, scale } = this;
+    const x0 = NAME_W;
+    const tw = W - NAME_W;
+    this.tracks.clampScroll(H);
+    const level = scale.level(this.maxLevel);
+    const rows = this.tracks.visible(H);
+    this.cache.beginFrame();
+
+    // minimap
+    const mm = this.els.minimap;
+    const mctx = mm.getContext("2d");
+    const mh = mm.height / dpr;
+    mctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    mctx.clearRect(0, 0, W, mh);
+    leftLabel(mctx, mh, "Overview", this.overview ? null : "loading…");
+    drawMinimap(mctx, { x0, width: tw, height: mh, overview: this.overview, duration: scale.duration, t0: scale.t0, t1: scale.t1, dpr });
+
+    // ruler
+    const ru = this.els.ruler;
+    const rctx = ru.getContext("2d");
+    const rh = ru.height / dpr;
+    rctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    rctx.clearRect(0, 0, W, rh);
+    leftLabel(rctx, rh, formatDuration(scale.span), "visible");
+    const sel = this.selected;
+    const grid = drawRuler(rctx, {
+      x0, width: tw, height: rh, scale, hoverNs: this.hoverNs,
+      highlight: sel && sel.start != null ? [sel.start, sel.start + sel.dur] : null,
+    });
+
+    // tracks
+    const ctx = this.els.tracks.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const f = {
+      x0, width: tw, height: H, dpr, scrollY: this.tracks.scrollY, rows, scale, level,
+      buckets: this.buckets, maxLevel: this.maxLevel,
+      getTile: (t, l, i) => this.cache.get(t, l, i),
+      str: (id) => this.strings.get(id),
+      grid, selected: sel, hover: this.hover && this.hover.kind === "slice" ? this.hover : null,
+    };
+    const st = drawTimeline(ctx, f);
+    this.tracks.drawNames(ctx, rows, H);
+    if (!rows.length) {
+      ctx.fillStyle = UI.textMuted;
+      ctx.font = SMALL_FONT;
+      ctx.fillText("This trace has no tracks.", x0 + 16, 24);
+    }
+    this.frameDesc = f;
+
+    // what to fetch: visible tiles first, then one tile of padding each side
+    const [a, b] = scale.tileRange(level, this.buckets, 0);
+    const [pa, pb] = scale.tileRange(level, this.buckets, 1);
+    for (const row of rows) {
+      if (row.kind === "process") continue;
+      if (row.empty) continue;
+      for (let i = a; i <= b; i++) this.cache.want(row.track, level, i, 0);
+      if (pa < a) this.cache.want(row.track, level, pa, 1);
+      if (pb > b) this.cache.want(row.track, level, pb, 1);
+    }
+    this.cache.endFrame();
+
+    this.last = { ...st, level, rows: rows.length, ms: performance.now() - tStart };
+    this.frames++;
+    this.updateStatus();
+    if (moving) this.requestRedraw();
+    const key = `${scale.t0},${scale.t1},${sel ? sel.track + ":" + sel.id : ""}`;
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      this.o.onChange && this.o.onChange();
+    }
+  }
+
+  updateStatus() {
+    const s = this.cache.stats();
+    const el = this.els.status;
+    if (!el) return;
+    const npp = this.scale.nsPerPx();
+    el.textContent =
+      `${formatDuration(npp)}/px · level ${this.last.level} · ` +
+      `${s.cached} tiles (${(s.bytes / 1048576).toFixed(1)} MB)` +
+      (s.pending ? ` · loading ${s.pending}` : "") +
+      ` · ${this.last.slices.toLocaleString("en-US")} slices drawn`;
+  }
+
+  // ------------------------------------------------------------ view changes
+
+  viewHeight() {
+    return this.height;
+  }
+
+  /** Canvas x (tracks, minimap or ruler) to time-area px, or null outside it. */
+  timeX(x) {
+    return x >= NAME_W ? x - NAME_W : null;
+  }
+
+  zoomAt(factor, px = undefined) {
+    let at;
+    if (px != null) at = this.scale.pxToNs(px);
+    else if (this.mouseTimePx != null) at = this.scale.pxToNs(this.mouseTimePx);
+    else at = (this.scale.t0 + this.scale.t1) / 2;
+    this.scale.zoomAround(at, factor);
+    this.changed();
+  }
+
+  panPx(dx) {
+    this.scale.panPx(dx);
+    this.changed();
+  }
+
+  scrollBy(dy) {
+    if (this.tracks.scrollBy(dy, this.height)) this.changed();
+  }
+
+  fit() {
+    this.scale.fit();
+    this.changed();
+  }
+
+  setRange(t0, t1) {
+    this.scale.set(t0, t1);
+    this.changed();
+  }
+
+  zoomToSelection() {
+    if (this.selected && this.selected.start != null) this.revealSlice(this.selected, true);
+  }
+
+  changed() {
+    if (this.hover) {
+      this.hover = null;
+      this.o.tooltip.hide();
+    }
+    this.requestRedraw();
+  }
+
+  // ------------------------------------------------------------ mouse
+
+  hoverAt(x, y, clientX, clientY) {
+    this.mouseTimePx = x >= NAME_W ? x - NAME_W : null;
+    this.hoverNs = x >= NAME_W ? this.scale.pxToNs(x - NAME_W) : null;
+    if (x < NAME_W) {
+      const row = this.tracks.rowAtY(y);
+      this.els.tracks.style.cursor = row && row.kind === "process" ? "pointer" : "";
+      this.tracks.setHover(y);
+      this.setHover(null);
+      if (row && row.kind !== "process") {
+        const t = this.tracks.track(row.track) || {};
+        this.o.tooltip.show({ kind: "track", track: row.track, row, process: t.process, pid: row.pid }, clientX, clientY);
+      }
+      this.requestRedraw();
+      return;
+    }
+    if (this.tracks.setHover(null)) this.requestRedraw();
+    const row = this.tracks.rowAtY(y);
+    const hit = this.frameDesc && row ? hitTest(this.frameDesc, row, x, y) : null;
+    this.els.tracks.style.cursor = row && row.kind === "process" ? "pointer" : "";
+    this.setHover(hit);
+    if (hit) this.o.tooltip.show(hit, clientX, clientY);
+    else this.o.tooltip.hide();
+    this.requestRedraw();
+  }
+
+  setHover(hit) {
+    const same =
+      (hit === null && this.hover === null) ||
+      (hit && this.hover && hit.kind === this.hover.kind && hit.id === this.hover.id && hit.start === this.hover.start);
+    this.hover = hit;
+    if (!hit) this.o.tooltip.hide();
+    return !same;
+  }
+
+  leave() {
+    this.mouseTimePx = null;
+    this.hoverNs = null;
+    this.setHover(null);
+    this.tracks.setHover(null);
+    this.requestRedraw();
+  }
+
+  clickAt(x, y) {
+    if (x < NAME_W) {
+      if (this.tracks.click(x, y)) this.requestRedraw();
+      return;
+    }
+    const row = this.tracks.rowAtY(y);
+    if (row && row.kind === "process") {
+      this.tracks.toggle(row.pid);
+      this.requestRedraw();
+      return;
+    }
+    const hit = this.frameDesc && row ? hitTest(this.frameDesc, row, x, y) : null;
+    if (hit && hit.kind === "slice") this.select({ track: hit.track, id: hit.id }, hit);
+    else if (hit && hit.kind === "summary") this.select({ track: hit.track, id: hit.longest }, null);
+    else this.clearSelection();
+  }
+
+  // ------------------------------------------------------------ selection
+
+  /**
+   * Selects slice ref {track, id}; hint (a hit) gives its place at once.
+   * opts.reveal: bring it into view once its place is known (zooming to it,
+   * unless opts.keepRange: then only its row is scrolled into view).
+   */
+  select(ref, hint, opts = {}) {
+    this.selected = { track: ref.track, id: ref.id };
+    if (hint && hint.start != null) Object.assign(this.selected, { start: hint.start, dur: hint.dur, depth: hint.depth });
+    this.requestRedraw();
+    this.o.onChange && this.o.onChange();
+    const p = this.o.details.show(ref, hint);
+    p.then(
+      (ev) => {
+        if (!this.selected || this.selected.track !== ref.track || this.selected.id !== ref.id) return;
+        Object.assign(this.selected, { start: ev.start, dur: ev.dur, depth: ev.depth, name: ev.name });
+        if (opts.reveal && opts.keepRange) {
+          // the range is given (a shared link): only scroll to the row
+          this.tracks.reveal(ev.track, ev.depth, this.height);
+          this.changed();
+        } else if (opts.reveal) {
+          this.revealSlice(this.selected, true);
+        }
+        this.requestRedraw();
+      },
+      () => {
+        // no such event (a stale link): drop the selection, keep the panel's error
+        if (this.selected && this.selected.track === ref.track && this.selected.id === ref.id) {
+          this.selected = null;
+          this.requestRedraw();
+        }
+      },
+    );
+    return p;
+  }
+
+  clearSelection() {
+    const had = this.selected || this.o.details.open;
+    this.selected = null;
+    this.o.details.close();
+    if (had) {
+      this.requestRedraw();
+      this.o.onChange && this.o.onChange();
+    }
+  }
+
+  /** Brings a slice into view: scrolls to its row and, if asked or needed, zooms to it. */
+  revealSlice(ev, zoom) {
+    this.tracks.reveal(ev.track, ev.depth, this.height);
+    const s = this.scale;
+    const a = ev.start;
+    const b = ev.start + ev.dur;
+    if (zoom || b - a > s.span) s.reveal(a, b, 0.15);
+    else if (b < s.t0 || a > s.t1) s.centerOn((a + b) / 2);
+    this.changed();
+  }
+
+  // ------------------------------------------------------------ minimap
+
+  bindMinimap() {
+    const mm = this.els.minimap;
+    let drag = null;
+    const timeAt = (clientX) => {
+      const r = mm.getBoundingClientRect();
+      return ((clientX - r.left - NAME_W) / Math.max(1, this.width - NAME_W)) * this.scale.duration;
+    };
+    const down = (e) => {
+      if (e.button !== 0) return;
+      const r = mm.getBoundingClientRect();
+      if (e.clientX - r.left < NAME_W) return;
+      e.preventDefault();
+      const t = timeAt(e.clientX);
+      const s = this.scale;
+      if (t >= s.t0 && t <= s.t1) drag = t - s.t0;
+      else {
+        drag = s.span / 2;
+        this.setRange(t - drag, t - drag + s.span);
+      }
+    };
+    const move = (e) => {
+      if (drag === null) return;
+      const t = timeAt(e.clientX);
+      const span = this.scale.span;
+      this.setRange(t - drag, t - drag + span);
+    };
+    const up = () => {
+      drag = null;
+    };
+    mm.addEventListener("mousedown", down);
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+    this.minimapOff = [
+      () => mm.removeEventListener("mousedown", down),
+      () => window.removeEventListener("mousemove", move),
+      () => window.removeEventListener("mouseup", up),
+    ];
+  }
+
+  loadOverview() {
+    const n = Math.max(1, Math.min(4096, Math.round(this.width - NAME_W) || 1000));
+    this.o.api.overview(this.id, n).then(
+      (ov) => {
+        if (this.destroyed) return;
+        this.overview = ov;
+        this.requestRedraw();
+      },
+      () => {},
+    );
+  }
+
+  // ------------------------------------------------------------ state
+
+  /** Plain view state, for the URL and for tests. */
+  state() {
+    const s = this.cache.stats();
+    return {
+      trace: this.id,
+      t0: this.scale.t0,
+      t1: this.scale.t1,
+      duration: this.scale.duration,
+      nsPerPx: this.scale.nsPerPx(),
+      level: this.last.level,
+      width: this.width,
+      height: this.height,
+      scrollY: this.tracks.scrollY,
+      selected: this.selected ? { ...this.selected } : null,
+      detailsOpen: this.o.details.open,
+      tiles: { cached: s.cached, pending: s.pending, inflight: s.inflight, bytes: s.bytes, budget: s.budget, loaded: s.loaded, failed: s.failed },
+      strings: this.strings.size,
+      frames: this.frames,
+      drawn: {
+        slices: this.last.slices, summaries: this.last.summaries, instants: this.last.instants,
+        placeholders: this.last.placeholders, fallbacks: this.last.fallbacks, labels: this.last.labels, rows: this.last.rows,
+      },
+      slicesDrawn: this.last.slices,
+      frameMs: this.last.ms,
+      sample: this.last.sample ? { ...this.last.sample } : null,
+      nameColumn: NAME_W,
+    };
+  }
+}
+
+function size(canvas, w, h, dpr) {
+  canvas.style.width = w + "px";
+  canvas.style.height = h + "px";
+  const bw = Math.round(w * dpr);
+  const bh = Math.round(h * dpr);
+  if (canvas.width !== bw) canvas.width = bw;
+  if (canvas.height !== bh) canvas.height = bh;
+}
+
+function leftLabel(ctx, h, text, sub) {
+  ctx.fillStyle = "#fbfbfc";
+  ctx.fillRect(0, 0, NAME_W, h);
+  ctx.fillStyle = UI.separator;
+  ctx.fillRect(NAME_W - 1, 0, 1, h);
+  ctx.fillRect(0, h - 1, NAME_W, 1);
+  ctx.font = SMALL_FONT;
+  ctx.textBaseline = "middle";
+  ctx.fillStyle = UI.text;
+  ctx.fillText(text, 12, h / 2);
+  if (sub) {
+    const w = ctx.measureText(text).width;
+    ctx.fillStyle = UI.textMuted;
+    ctx.fillText(sub, 12 + w + 6, h / 2);
+  }
+}
