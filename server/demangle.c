@@ -383,3 +383,75 @@ tv_str_t tv_symbol_root(const char *s, size_t len) {
     return whole; /* nothing sensible: never return an empty view */
   return tv_str(p, (size_t)(q - p));
 }
+
+/* ---- symbols inside longer text ---- */
+
+static int is_symbol_char(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$' || c == '.';
+}
+
+/* Finds the next token that looks mangled in s[*pos..len); returns its start
+ * and sets *tok_len, or returns len when there is none. */
+static size_t next_mangled_token(const char *s, size_t len, size_t *pos, size_t *tok_len) {
+  for (size_t i = *pos; i + 2 <= len; i++) {
+    if (s[i] != '_' || (i > 0 && is_symbol_char((unsigned char)s[i - 1]))) continue;
+    size_t e = i;
+    while (e < len && is_symbol_char((unsigned char)s[e])) e++;
+    *pos = e;
+    if (tv_looks_mangled(s + i, e - i)) {
+      *tok_len = e - i;
+      return i;
+    }
+    i = e;
+  }
+  *pos = len;
+  return len;
+}
+
+char *tv_demangle_text(const char *s, size_t len) {
+  if (tv_looks_mangled(s, len)) {
+    char *whole = tv_demangle(s, len);
+    if (whole) return whole;
+  }
+  /* LLVM details wrap symbols: "(_RNv...)", "loop %x in function _ZN...". */
+  size_t pos = 0, tok_len = 0, copied = 0, cap = 0, n = 0;
+  char *out = NULL;
+  for (;;) {
+    size_t at = next_mangled_token(s, len, &pos, &tok_len);
+    if (at == len) break;
+    char *dem = tv_demangle(s + at, tok_len);
+    if (!dem) continue;
+    size_t dlen = strlen(dem), need = n + (at - copied) + dlen + (len - at) + 1;
+    if (need > cap) {
+      cap = need * 2;
+      char *grown = realloc(out, cap);
+      if (!grown) {
+        free(dem);
+        free(out);
+        return NULL;
+      }
+      out = grown;
+    }
+    memcpy(out + n, s + copied, at - copied);
+    n += at - copied;
+    memcpy(out + n, dem, dlen);
+    n += dlen;
+    copied = at + tok_len;
+    free(dem);
+  }
+  if (!out) return NULL;
+  memcpy(out + n, s + copied, len - copied);
+  n += len - copied;
+  out[n] = '\0';
+  return out;
+}
+
+tv_str_t tv_text_root(const char *s, size_t len, char **owned) {
+  *owned = NULL;
+  size_t pos = 0, tok_len = 0;
+  size_t at = next_mangled_token(s, len, &pos, &tok_len);
+  if (at < len && (*owned = tv_demangle(s + at, tok_len)) != NULL)
+    return tv_symbol_root(*owned, strlen(*owned));
+  return tv_symbol_root(s, len);
+}

@@ -76,13 +76,15 @@ static uint32_t group_for_string(qctx_t *q, uint32_t sid, const char *empty_key)
   tv_str_t s = tv_store_str(q->store, sid);
   if (s.len == 0) return group_for_key(q, empty_key, strlen(empty_key));
   char *dem = NULL;
-  if (q->opts->demangle && tv_looks_mangled(s.p, s.len)) dem = tv_demangle(s.p, s.len);
-  const char *p = dem ? dem : s.p;
-  size_t len = dem ? strlen(dem) : s.len;
+  const char *p = s.p;
+  size_t len = s.len;
   if (q->opts->group_by == TV_GROUP_CRATE) {
-    tv_str_t root = tv_symbol_root(p, len);
+    tv_str_t root = q->opts->demangle ? tv_text_root(s.p, s.len, &dem) : tv_symbol_root(s.p, s.len);
     p = root.p;
     len = root.len;
+  } else if (q->opts->demangle && (dem = tv_demangle_text(s.p, s.len)) != NULL) {
+    p = dem;
+    len = strlen(dem);
   }
   uint32_t g = group_for_key(q, p, len);
   free(dem);

@@ -191,19 +191,21 @@ void tv_served_index(tv_served_t *s) {
 
 const char *tv_served_display(tv_served_t *s, uint32_t id, size_t *len) {
   tv_str_t raw = tv_store_str(&s->trace.store, id);
-  if (!tv_looks_mangled(raw.p, raw.len)) {
+  /* Cheap test first: only text with a '_' can hold a mangled symbol. */
+  if (!memchr(raw.p, '_', raw.len)) {
     *len = raw.len;
     return raw.p;
   }
   char *d = atomic_load_explicit(&s->display[id], memory_order_acquire);
   if (!d) {
-    char *mine = tv_demangle(raw.p, raw.len);
+    char *mine = tv_demangle_text(raw.p, raw.len);
+    if (!mine) mine = (char *)raw.p == NULL ? NULL : strndup(raw.p, raw.len);
     if (!mine) {
       *len = raw.len;
       return raw.p;
     }
     char *expected = NULL;
-    /* Two threads may demangle the same symbol; one result is kept. */
+    /* Two threads may demangle the same text; one result is kept. */
     if (atomic_compare_exchange_strong(&s->display[id], &expected, mine)) d = mine;
     else {
       free(mine);

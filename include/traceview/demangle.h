@@ -35,4 +35,14 @@ char *tv_demangle(const char *s, size_t len);
  *  never empty for a non-empty s. */
 tv_str_t tv_symbol_root(const char *s, size_t len);
 
+/** Demangles every mangled symbol inside text s ("(_RNv...)", "loop in
+ *  function _ZN..."), or s itself when it is one. Returns a new malloc'd,
+ *  NUL-terminated string, or NULL when nothing was demangled. */
+char *tv_demangle_text(const char *s, size_t len);
+
+/** The crate/namespace root of the first symbol in text s (demangled when
+ *  mangled; *owned is then set to a malloc'd buffer the view points into and
+ *  the caller frees), else tv_symbol_root of s. */
+tv_str_t tv_text_root(const char *s, size_t len, char **owned);
+
 #endif

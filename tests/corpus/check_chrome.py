@@ -390,6 +390,10 @@ def key_detail(s, th):
 # ------------------------------------------------------------------ demangling
 
 MANGLED = re.compile(r"^_(Z|R)[A-Za-z0-9_$.]+$")
+# A mangled symbol inside longer text (docs/cli.md): LLVM writes details such
+# as "(_RNv...)" or "loop %x in function _ZN...". A token starts where the
+# previous character cannot be part of a symbol.
+EMBEDDED = re.compile(r"(?<![A-Za-z0-9_$.])_{1,2}[ZR][A-Za-z0-9_$.]+")
 
 
 def cxxfilt(symbols, flags):
@@ -403,15 +407,22 @@ def cxxfilt(symbols, flags):
 
 def demangle_maps(strings):
     """Two candidate demanglings: c++filt -i everywhere (no Rust hashes, no
-    implementation details), and c++filt's default for C++ with -i for Rust."""
-    syms = sorted({s for s in strings if isinstance(s, str) and MANGLED.match(s)})
-    quiet = cxxfilt(syms, ["-i"])
+    implementation details), and c++filt's default for C++ with -i for Rust.
+    Each maps a whole string to its text with every embedded symbol that
+    c++filt demangles replaced."""
+    texts = sorted({s for s in strings if isinstance(s, str) and EMBEDDED.search(s)})
+    tokens = sorted({t for s in texts for t in EMBEDDED.findall(s)})
+    quiet = cxxfilt(tokens, ["-i"])
     if quiet is None:
         return None
-    verbose = cxxfilt(syms, [])
+    verbose = cxxfilt(tokens, [])
     rust = re.compile(r"^_R|^_ZN.*17h[0-9a-f]{16}E")
-    alt = {s: (quiet[s] if rust.match(s) else verbose[s]) for s in syms}
-    return {"c++filt -i": quiet, "c++filt (C++), c++filt -i (Rust)": alt}
+    alt = {t: (quiet[t] if rust.match(t) else verbose[t]) for t in tokens}
+
+    def apply(tok_map):
+        return {s: EMBEDDED.sub(lambda mt: tok_map.get(mt.group(0), mt.group(0)), s) for s in texts}
+
+    return {"c++filt -i": apply(quiet), "c++filt (C++), c++filt -i (Rust)": apply(alt)}
 
 
 # ------------------------------------------------------------------ comparison

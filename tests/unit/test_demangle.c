@@ -492,9 +492,36 @@ static void test_root_of_demangled(void) {
   }
 }
 
+/* Symbols inside LLVM's details: "(sym)", "loop ... in function sym". */
+static void test_demangle_text(void) {
+  const char *scc = "(_RNvCs1kTlP2L7aiK_6memchr6memchr, _ZN4llvm3fooEv)";
+  char *d = tv_demangle_text(scc, strlen(scc));
+  CHECK_STREQ(d, "(memchr::memchr, llvm::foo())");
+  free(d);
+  const char *loop = "loop %bb3 in function _RNvCs1kTlP2L7aiK_6memchr6memchr";
+  d = tv_demangle_text(loop, strlen(loop));
+  CHECK_STREQ(d, "loop %bb3 in function memchr::memchr");
+  free(d);
+  /* Whole symbols still work; plain text and lookalikes inside words do not change. */
+  d = tv_demangle_text("_RNvCs1kTlP2L7aiK_6memchr6memchr", 32);
+  CHECK_STREQ(d, "memchr::memchr");
+  free(d);
+  CHECK_NULL(tv_demangle_text("X86 DAG->DAG Instruction Selection", 34));
+  CHECK_NULL(tv_demangle_text("my_Zfoo and_Rbar", 16));
+  CHECK_NULL(tv_demangle_text("(_Rgarbage$$)", 13));
+  char *owned;
+  tv_str_t root = tv_text_root(scc, strlen(scc), &owned);
+  CHECK(tv_str_eq_lit(root, "memchr"));
+  free(owned);
+  root = tv_text_root("[module]", 8, &owned);
+  CHECK(tv_str_eq_lit(root, "[module]"));
+  CHECK_NULL(owned);
+}
+
 int main(void) {
   static const check_case_t cases[] = {
       {"looks_mangled", test_looks_mangled},
+      {"symbols inside text", test_demangle_text},
       {"v0", test_v0},
       {"legacy", test_legacy},
       {"itanium", test_itanium},
