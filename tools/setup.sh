@@ -10,8 +10,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # independent checks of our output.
   need+=(clang libclang-rt-14-dev python3 jq binutils)
   # Browser tests: node + playwright-core drive Debian's chromium (never a
-  # downloaded browser).
-  need+=(nodejs npm chromium)
+  # downloaded browser). A machine may have node/npm from elsewhere: keep them.
+  command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)
+  need+=(chromium)
 fi
 
 missing=()
