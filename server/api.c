@@ -371,7 +371,10 @@ static void api_overview(tv_served_t *s, tv_param_fn get, void *ud, tv_http_repl
     tv_api_error(reply, 500, "out of memory");
     return;
   }
-  for (int64_t k = 0; k < TV_OVERVIEW_BUCKETS; k++) acc[k * n / TV_OVERVIEW_BUCKETS] += s->overview[k];
+  for (int64_t k = 0; k < TV_OVERVIEW_BUCKETS; k++) {
+    int64_t *a = &acc[k * n / TV_OVERVIEW_BUCKETS];
+    *a = tv_sat_add(*a, s->overview[k]);
+  }
   for (int64_t k = 0; k < n; k++) json_array_append_new(busy, json_integer(acc[k]));
   free(acc);
   reply_json(reply, json_pack("{s:I, s:o}", "bucket_ns", (json_int_t)((span + n - 1) / n), "busy",

@@ -60,7 +60,7 @@ static int build_base_run(tv_lod_run_t *run, const tv_slices_t *s, uint64_t b, u
       keep_two_longest(cur, s, (uint32_t)i);
     }
     cur->count++;
-    cur->busy_ns += s->dur_ns[i];
+    cur->busy_ns = tv_sat_add(cur->busy_ns, s->dur_ns[i]);
   }
   return 0;
 }
@@ -88,7 +88,7 @@ static int build_parent_run(tv_lod_run_t *up, const tv_lod_run_t *down, const tv
       if (d->second != UINT32_MAX) keep_two_longest(cur, s, d->second);
     }
     cur->count += d->count;
-    cur->busy_ns += d->busy_ns;
+    cur->busy_ns = tv_sat_add(cur->busy_ns, d->busy_ns);
   }
   return 0;
 }
@@ -205,7 +205,7 @@ size_t tv_lod_tile(const tv_lod_t *lod, const tv_thread_t *th, int64_t origin_ns
           bucket_acc_t *a = &acc[(start - t0) >> level];
           if (!a->count || dur > s->dur_ns[a->longest]) a->longest = i;
           a->count++;
-          a->busy += dur;
+          a->busy = tv_sat_add(a->busy, dur);
         }
       }
       for (uint32_t k = 0; k < TV_TILE_BUCKETS; k++)

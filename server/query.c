@@ -203,8 +203,8 @@ int tv_summary_compute(const tv_store_t *store, const tv_summary_opts_t *opts,
       acc_t *a = &q.accs[g];
       int64_t dur = s->dur_ns[i];
       a->count++;
-      a->total_ns += dur;
-      a->self_ns += s->self_ns[i];
+      a->total_ns = tv_sat_add(a->total_ns, dur);
+      a->self_ns = tv_sat_add(a->self_ns, s->self_ns[i]);
       if (dur > a->max_ns || a->count == 1) {
         a->max_ns = dur;
         a->max_thread = (uint32_t)ti;
@@ -227,8 +227,8 @@ int tv_summary_compute(const tv_store_t *store, const tv_summary_opts_t *opts,
     r->max_thread = a->max_thread;
     r->max_slice = a->max_slice;
     out->events += a->count;
-    out->total_ns += a->total_ns;
-    out->self_ns += a->self_ns;
+    out->total_ns = tv_sat_add(out->total_ns, a->total_ns);
+    out->self_ns = tv_sat_add(out->self_ns, a->self_ns);
   }
   tv_sort_by_t sort_by = opts->sort_by;
   qsort_r(out->rows, out->n_rows, sizeof *out->rows, cmp_rows, &sort_by);

@@ -157,7 +157,7 @@ static void build_overview(tv_served_t *s) {
       for (size_t k = ka; k <= kb && k < TV_OVERVIEW_BUCKETS; k++) {
         double lo = a > k * width ? a : k * width;
         double hi = b < (k + 1) * width ? b : (k + 1) * width;
-        if (hi > lo) s->overview[k] += (int64_t)(hi - lo);
+        if (hi > lo) s->overview[k] = tv_sat_add(s->overview[k], (int64_t)(hi - lo));
       }
     }
   }

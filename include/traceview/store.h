@@ -44,6 +44,14 @@ typedef struct tv_diag {
   int64_t first_off[TV_DIAG_COUNT]; /* -1 when count is 0 */
 } tv_diag_t;
 
+/** a + b, saturating at INT64_MAX / INT64_MIN: sums of durations from hostile
+ *  input (each below 2^62) must not overflow */
+static inline int64_t tv_sat_add(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
+
 void tv_diag_init(tv_diag_t *d);
 void tv_diag_add(tv_diag_t *d, int kind, int64_t off);
 const char *tv_diag_name(int kind);

@@ -5,6 +5,7 @@
  * Built with -DTV_FUZZ_REPLAY it becomes a plain program that runs every file
  * given on the command line through the same entry point (used by the gcc
  * build to replay the seed corpus). */
+#include "traceview/lod.h"
 #include "traceview/query.h"
 #include "traceview/trace.h"
 
@@ -13,6 +14,33 @@
 #include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void no_slice(void *ud, uint64_t row, int64_t start, int64_t dur, uint32_t depth) {
+  (void)ud, (void)row, (void)start, (void)dur, (void)depth;
+}
+static void no_summary(void *ud, uint32_t bucket, uint32_t depth, uint32_t count, int64_t busy,
+                       uint64_t longest) {
+  (void)ud, (void)bucket, (void)depth, (void)count, (void)busy, (void)longest;
+}
+
+/* The pyramid and a few tiles per thread, at the top, middle and finest levels. */
+static void exercise_tiles(const tv_store_t *st) {
+  if (st->min_ns > st->max_ns) return;
+  int64_t span = st->max_ns - st->min_ns;
+  tv_tile_sink_t sink = {.slice = no_slice, .summary = no_summary};
+  for (size_t i = 0; i < st->t.n_threads && i < 16; i++) {
+    tv_lod_t lod;
+    if (tv_lod_build(&lod, &st->t.threads[i], st->min_ns, span) != 0) continue;
+    uint32_t top = tv_lod_top_level(span);
+    uint32_t levels[] = {top, top / 2, 0, top + 3, TV_MAX_TILE_LEVEL};
+    for (size_t k = 0; k < sizeof levels / sizeof levels[0]; k++) {
+      uint32_t lv = levels[k] > TV_MAX_TILE_LEVEL ? TV_MAX_TILE_LEVEL : levels[k];
+      tv_lod_tile(&lod, &st->t.threads[i], st->min_ns, lv, 0, &sink);
+      tv_lod_tile(&lod, &st->t.threads[i], st->min_ns, lv, 1, &sink);
+    }
+    tv_lod_free(&lod);
+  }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tv_trace_t t;
@@ -23,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tv_summary_opts_t o = {.group_by = groups[size % 5], .demangle = true};
   tv_summary_t sum;
   if (tv_summary_compute(&t.store, &o, &sum, &err) == 0) tv_summary_free(&sum);
+  exercise_tiles(&t.store);
   tv_trace_close(&t);
   return 0;
 }
