@@ -1,6 +1,9 @@
 /* api.c: the JSON API (docs/api.md). Endpoints are a table; parameters are
  * validated once, here, before a handler sees them. */
 #include "traceview/demangle.h"
+#include "traceview/flame.h"
+#include "traceview/query.h"
+#include "traceview/search.h"
 #include "traceview/server.h"
 
 #include <jansson.h>
@@ -10,6 +13,7 @@
 #include <string.h>
 
 #define MAX_PARAM_LEN 32
+#define MAX_TRACKS_PARAM 40000 /* bytes of the tracks list (4096 numbers) */
 #define MAX_EVENT_BYTES (16u << 20) /* args parsed on demand: bounded */
 
 void tv_api_error(tv_http_reply_t *reply, int status, const char *fmt, ...) {
@@ -34,7 +38,7 @@ static void reply_json(tv_http_reply_t *reply, json_t *root) {
     tv_api_error(reply, 500, "out of memory");
     return;
   }
-  reply->body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  reply->body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
   json_decref(root);
   if (!reply->body) {
     tv_api_error(reply, 500, "out of memory");
@@ -410,6 +414,292 @@ static void api_traces(tv_served_t *traces, size_t n, tv_http_reply_t *reply) {
   reply_json(reply, json_pack("{s:o}", "traces", list));
 }
 
+
+/* ---- selection: start, end, tracks (docs/api.md "Ranges and thread sets") ---- */
+
+typedef struct selection {
+  int64_t t0, t1;  /* absolute; t0 == t1 == 0: whole trace */
+  bool *threads;   /* per store thread, or NULL */
+  int64_t rel0, rel1;
+} selection_t;
+
+static bool parse_selection(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t *reply,
+                            selection_t *sel) {
+  const tv_store_t *st = &s->trace.store;
+  int64_t span = st->min_ns <= st->max_ns ? st->max_ns - st->min_ns + 1 : 1;
+  memset(sel, 0, sizeof *sel);
+  int64_t a, b;
+  if (!int_param(reply, get, ud, "start", 0, INT64_MAX, 0, false, &a)) return false;
+  if (!int_param(reply, get, ud, "end", 0, INT64_MAX, span, false, &b)) return false;
+  if (a >= b) {
+    tv_api_error(reply, 400, "bad range: 'start' must be below 'end'");
+    return false;
+  }
+  sel->rel0 = a;
+  sel->rel1 = b < span ? b : span;
+  if (get(ud, "start") || get(ud, "end")) {
+    sel->t0 = st->min_ns + a;
+    sel->t1 = st->min_ns + sel->rel1;
+  }
+  const char *tracks = get(ud, "tracks");
+  if (!tracks) return true;
+  size_t len = strnlen(tracks, MAX_TRACKS_PARAM + 1);
+  if (len > MAX_TRACKS_PARAM) {
+    tv_api_error(reply, 400, "bad parameter 'tracks': too long");
+    return false;
+  }
+  sel->threads = calloc(st->t.n_threads + 1, sizeof *sel->threads);
+  if (!sel->threads) {
+    tv_api_error(reply, 500, "out of memory");
+    return false;
+  }
+  for (const char *p = tracks; *p;) {
+    char *end;
+    if (*p < '0' || *p > '9') goto bad;
+    unsigned long long v = strtoull(p, &end, 10);
+    if (v >= s->n_tracks || (*end && *end != ',')) goto bad;
+    if (!s->tracks[v].is_counter) sel->threads[s->tracks[v].index] = true;
+    p = *end ? end + 1 : end;
+  }
+  return true;
+bad:
+  free(sel->threads);
+  sel->threads = NULL;
+  tv_api_error(reply, 400, "bad parameter 'tracks': expected comma-separated track numbers "
+               "below %zu", s->n_tracks);
+  return false;
+}
+
+/* The API track number of a store thread. */
+static int64_t track_of_thread(const tv_served_t *s, uint32_t thread) {
+  for (size_t i = 0; i < s->n_tracks; i++)
+    if (!s->tracks[i].is_counter && s->tracks[i].index == thread) return (int64_t)i;
+  return -1;
+}
+
+static void add_string(tv_served_t *s, json_t *strings, uint32_t id) {
+  if (!id) return;
+  char key[16];
+  snprintf(key, sizeof key, "%u", id);
+  if (json_object_get(strings, key)) return;
+  size_t len;
+  const char *text = tv_served_display(s, id, &len);
+  json_object_set_new(strings, key, json_stringn(text, len));
+}
+
+/* ---- flame graph ---- */
+
+static void api_flamegraph(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t *reply) {
+  selection_t sel;
+  if (!parse_selection(s, get, ud, reply, &sel)) return;
+  tv_flame_opts_t fo = {.t0 = sel.t0, .t1 = sel.t1, .threads = sel.threads, .label = TV_LABEL_BOTH};
+  const char *label = get(ud, "label"), *view = get(ud, "view"), *mf = get(ud, "min_frac");
+  double min_frac = 0.0005;
+  int64_t name = -1, detail = 0;
+  if (label && strcmp(label, "both") && strcmp(label, "detail") && strcmp(label, "name")) {
+    tv_api_error(reply, 400, "bad parameter 'label': expected both, detail or name");
+    goto out;
+  }
+  if (label) fo.label = !strcmp(label, "detail") ? TV_LABEL_DETAIL
+                        : !strcmp(label, "name") ? TV_LABEL_NAME : TV_LABEL_BOTH;
+  if (!view) view = "normal";
+  bool focus = !strcmp(view, "callers") || !strcmp(view, "callees");
+  if (strcmp(view, "normal") && strcmp(view, "inverted") && !focus) {
+    tv_api_error(reply, 400, "bad parameter 'view': expected normal, inverted, callers or callees");
+    goto out;
+  }
+  if (mf) {
+    char *end;
+    min_frac = strtod(mf, &end);
+    if (*end || !(min_frac >= 0 && min_frac < 1)) {
+      tv_api_error(reply, 400, "bad parameter 'min_frac': expected a number in [0, 1)");
+      goto out;
+    }
+  }
+  uint32_t n_strings = s->trace.store.t.strings.n;
+  if (focus && (!int_param(reply, get, ud, "name", 0, (int64_t)n_strings - 1, 0, true, &name) ||
+                !int_param(reply, get, ud, "detail", 0, (int64_t)n_strings - 1, 0, false, &detail)))
+    goto out;
+  tv_flame_t tree = {0}, shaped = {0}, pruned = {0};
+  int rc = tv_flame_build(&tree, &s->trace.store, &fo);
+  const tv_flame_t *use = &tree;
+  if (rc == 0 && !strcmp(view, "inverted")) {
+    rc = tv_flame_invert(&shaped, &tree);
+    use = &shaped;
+  } else if (rc == 0 && focus) {
+    rc = tv_flame_focus(&shaped, &tree, (uint32_t)name, (uint32_t)detail, !strcmp(view, "callers"));
+    use = &shaped;
+  }
+  if (rc == 0) rc = tv_flame_prune(&pruned, use, min_frac);
+  if (rc != 0) {
+    tv_api_error(reply, 500, "out of memory");
+  } else {
+    /* Depth-first order, children as linked (left-heavy). */
+    json_t *jp = json_array(), *jn = json_array(), *jd = json_array(), *jdep = json_array();
+    json_t *jt = json_array(), *js = json_array(), *strings = json_object();
+    int64_t *index = malloc((pruned.n ? pruned.n : 1) * sizeof *index);
+    int64_t next = 0;
+    uint32_t v = pruned.n ? TV_FLAME_ROOT : TV_FLAME_NONE;
+    while (v != TV_FLAME_NONE && index) {
+      const tv_flame_node_t *n = &pruned.nodes[v];
+      index[v] = next++;
+      json_array_append_new(jp, json_integer(n->parent == TV_FLAME_NONE ? -1 : index[n->parent]));
+      bool other = n->name == TV_FLAME_OTHER;
+      json_array_append_new(jn, json_integer(other ? -1 : (json_int_t)n->name));
+      json_array_append_new(jd, json_integer(n->detail));
+      json_array_append_new(jdep, json_integer(n->depth));
+      json_array_append_new(jt, json_integer(n->total_ns));
+      json_array_append_new(js, json_integer(n->self_ns));
+      if (!other && v != TV_FLAME_ROOT) {
+        add_string(s, strings, n->name);
+        add_string(s, strings, n->detail);
+      }
+      if (n->first_child != TV_FLAME_NONE) {
+        v = n->first_child;
+        continue;
+      }
+      while (v != TV_FLAME_ROOT && pruned.nodes[v].next_sibling == TV_FLAME_NONE)
+        v = pruned.nodes[v].parent;
+      v = v == TV_FLAME_ROOT ? TV_FLAME_NONE : pruned.nodes[v].next_sibling;
+    }
+    free(index);
+    reply_json(reply, json_pack("{s:s, s:I, s:I, s:I, s:{s:o, s:o, s:o, s:o, s:o, s:o}, s:o}",
+        "view", view, "start", (json_int_t)sel.rel0, "end", (json_int_t)sel.rel1,
+        "total_ns", (json_int_t)(pruned.n ? pruned.nodes[0].total_ns : 0),
+        "nodes", "parent", jp, "name", jn, "detail", jd, "depth", jdep, "total", jt, "self", js,
+        "strings", strings));
+  }
+  tv_flame_free(&tree);
+  tv_flame_free(&shaped);
+  tv_flame_free(&pruned);
+out:
+  free(sel.threads);
+}
+
+/* ---- statistics ---- */
+
+static void api_stats(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t *reply) {
+  selection_t sel;
+  if (!parse_selection(s, get, ud, reply, &sel)) return;
+  tv_summary_opts_t o = {.group_by = TV_GROUP_NAME, .sort_by = TV_SORT_TOTAL, .demangle = true,
+                         .t0 = sel.t0, .t1 = sel.t1, .threads = sel.threads};
+  const char *g = get(ud, "group_by"), *sort = get(ud, "sort"), *filter = get(ud, "filter");
+  int64_t top;
+  tv_summary_t sum;
+  tv_error_t err = {0};
+  if (g && (o.group_by = (tv_group_by_t)tv_group_by_parse(g)) == (tv_group_by_t)-1) {
+    tv_api_error(reply, 400, "bad parameter 'group_by': expected name, detail, category, thread or crate");
+    goto out;
+  }
+  if (sort && (o.sort_by = (tv_sort_by_t)tv_sort_by_parse(sort)) == (tv_sort_by_t)-1) {
+    tv_api_error(reply, 400, "bad parameter 'sort': expected total, self, count, avg, max or key");
+    goto out;
+  }
+  if (filter && (strlen(filter) > 256 || !*filter)) {
+    tv_api_error(reply, 400, "bad parameter 'filter': 1..256 bytes");
+    goto out;
+  }
+  o.filter = filter;
+  if (!int_param(reply, get, ud, "top", 1, 10000, 200, false, &top)) goto out;
+  if (tv_summary_compute(&s->trace.store, &o, &sum, &err) != 0) {
+    tv_api_error(reply, err.code == TV_EUSAGE ? 400 : 500, "%s", err.msg);
+    goto out;
+  }
+  static const char *const fields[] = {"name", "detail", "symbol", "category", "track"};
+  json_t *rows = json_array();
+  size_t n = sum.n_rows < (size_t)top ? sum.n_rows : (size_t)top;
+  for (size_t i = 0; i < n; i++) {
+    const tv_summary_row_t *r = &sum.rows[i];
+    json_t *ids = json_array();
+    size_t listed = 0;
+    bool truncated = false;
+    for (size_t m = 0; m < sum.n_members; m++) {
+      if (sum.member_group[m] != r->key_group) continue;
+      if (listed++ == 1000) {
+        truncated = true;
+        break;
+      }
+      json_int_t id = sum.match_field == TV_MATCH_THREAD ? track_of_thread(s, (uint32_t)m) : (json_int_t)m;
+      json_array_append_new(ids, json_integer(id));
+    }
+    double pct = sum.self_ns > 0 ? (double)r->self_ns * 100.0 / (double)sum.self_ns : 0;
+    json_array_append_new(rows, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:{s:I, s:I}, s:{s:s, s:o, s:b}}",
+        "key", r->key, "count", (json_int_t)r->count, "total_ns", (json_int_t)r->total_ns,
+        "self_ns", (json_int_t)r->self_ns, "avg_ns", (json_int_t)(r->total_ns / (int64_t)r->count),
+        "max_ns", (json_int_t)r->max_ns, "self_pct", (double)(int64_t)(pct * 100 + 0.5) / 100,
+        "longest", "track", (json_int_t)track_of_thread(s, r->max_thread), "id", (json_int_t)r->max_slice,
+        "match", "field", fields[sum.match_field], "ids", ids, "truncated", truncated));
+  }
+  reply_json(reply, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+      "group_by", tv_group_by_name(o.group_by), "start", (json_int_t)sel.rel0,
+      "end", (json_int_t)sel.rel1, "events", (json_int_t)sum.events,
+      "total_ns", (json_int_t)sum.total_ns, "self_ns", (json_int_t)sum.self_ns,
+      "groups", (json_int_t)sum.n_rows, "rows", rows));
+  tv_summary_free(&sum);
+out:
+  free(sel.threads);
+}
+
+/* ---- search ---- */
+
+static const char *served_text(void *ud, uint32_t id, size_t *len) {
+  return tv_served_display(ud, id, len);
+}
+
+static void api_search(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t *reply) {
+  selection_t sel;
+  if (!parse_selection(s, get, ud, reply, &sel)) return;
+  const char *q = get(ud, "q"), *order = get(ud, "order");
+  int64_t regex, cs, limit;
+  tv_search_t res;
+  tv_error_t err = {0};
+  if (!q || !*q || strlen(q) > 256) {
+    tv_api_error(reply, 400, "bad parameter 'q': 1..256 bytes required");
+    goto out;
+  }
+  if (!int_param(reply, get, ud, "regex", 0, 1, 0, false, &regex) ||
+      !int_param(reply, get, ud, "case", 0, 1, 0, false, &cs) ||
+      !int_param(reply, get, ud, "limit", 0, 1000, 100, false, &limit))
+    goto out;
+  if (order && strcmp(order, "longest") && strcmp(order, "time")) {
+    tv_api_error(reply, 400, "bad parameter 'order': expected longest or time");
+    goto out;
+  }
+  tv_search_opts_t o = {.pattern = q, .regex = regex, .case_sensitive = cs, .t0 = sel.t0,
+                        .t1 = sel.t1, .threads = sel.threads, .limit = (size_t)limit,
+                        .by_time = order && !strcmp(order, "time"), .budget_s = 2.0,
+                        .text = served_text, .text_ud = s};
+  if (tv_search_run(&s->trace.store, &o, &res, &err) != 0) {
+    tv_api_error(reply, err.code == TV_EUSAGE ? 400 : 500, "%s", err.msg);
+    goto out;
+  }
+  json_t *ids = json_array(), *results = json_array(), *strings = json_object();
+  size_t listed = 0;
+  for (uint32_t id = 1; id < res.n_strings && listed < 20000; id++)
+    if (res.matched[id]) {
+      json_array_append_new(ids, json_integer(id));
+      listed++;
+    }
+  const tv_store_t *st = &s->trace.store;
+  for (size_t i = 0; i < res.n_hits; i++) {
+    const tv_slices_t *sl = &st->t.threads[res.hits[i].thread].slices;
+    uint64_t r = res.hits[i].row;
+    json_array_append_new(results, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+        "track", (json_int_t)track_of_thread(s, res.hits[i].thread), "id", (json_int_t)r,
+        "name", (json_int_t)sl->name[r], "detail", (json_int_t)sl->detail[r],
+        "start", (json_int_t)(sl->start_ns[r] - st->min_ns), "dur", (json_int_t)sl->dur_ns[r]));
+    add_string(s, strings, sl->name[r]);
+    add_string(s, strings, sl->detail[r]);
+  }
+  reply_json(reply, json_pack("{s:s, s:I, s:I, s:o, s:b, s:o, s:o}", "q", q,
+      "count", (json_int_t)res.count, "strings_matched", (json_int_t)res.strings_matched,
+      "ids", ids, "ids_truncated", listed < res.strings_matched, "results", results,
+      "strings", strings));
+  tv_search_free(&res);
+out:
+  free(sel.threads);
+}
+
 /* Endpoint table: the part of the path after /api/traces/{id}/. */
 typedef struct endpoint {
   const char *name;
@@ -438,6 +728,9 @@ static const endpoint_t endpoints[] = {
     {"tile", true, api_tile},
     {"event", true, api_event},
     {"overview", true, api_overview},
+    {"flamegraph", true, api_flamegraph},
+    {"stats", true, api_stats},
+    {"search", true, api_search},
 };
 
 void tv_api_handle(tv_served_t *traces, size_t n, const char *path, tv_param_fn get, void *ud,

@@ -4,6 +4,7 @@
 #include "traceview/progress.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 int tv_cli_usage_error(const char *cmd, const char *fmt, ...) {
@@ -109,4 +110,88 @@ int tv_json_print(json_t *root, bool pretty) {
   json_decref(root);
   fputc('\n', stdout);
   return rc == 0 ? 0 : 1;
+}
+
+/* "1.5s" -> ns; a bare 0 is allowed, other numbers need a unit. */
+static int parse_duration(const char *p, size_t len, int64_t *out) {
+  char buf[64];
+  if (len == 0 || len >= sizeof buf) return -1;
+  memcpy(buf, p, len);
+  buf[len] = '\0';
+  char *end;
+  double v = strtod(buf, &end);
+  if (end == buf) return -1;
+  static const struct {
+    const char *unit;
+    double ns;
+  } units[] = {{"ns", 1}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+  double scale = -1;
+  if (*end == '\0' && v == 0) scale = 1;
+  for (size_t i = 0; i < sizeof units / sizeof units[0] && scale < 0; i++)
+    if (strcmp(end, units[i].unit) == 0) scale = units[i].ns;
+  if (scale < 0 || !(v * scale >= 0) || v * scale > 9e18) return -1;
+  *out = (int64_t)(v * scale + 0.5);
+  return 0;
+}
+
+int tv_cli_parse_range(const char *text, const tv_store_t *st, int64_t *t0, int64_t *t1,
+                       char *err, size_t cap) {
+  const char *dots = strstr(text, "..");
+  int64_t origin = st->min_ns <= st->max_ns ? st->min_ns : 0;
+  int64_t span = st->min_ns <= st->max_ns ? st->max_ns - st->min_ns + 1 : 1;
+  int64_t a = 0, b = span;
+  if (!dots || (dots > text && parse_duration(text, (size_t)(dots - text), &a) != 0) ||
+      (dots[2] && parse_duration(dots + 2, strlen(dots + 2), &b) != 0)) {
+    snprintf(err, cap, "bad range '%s': expected START..END with units, relative to the "
+             "trace start, e.g. 1.5s..2s, 200ms.., ..500us", text);
+    return -1;
+  }
+  if (a >= b) {
+    snprintf(err, cap, "bad range '%s': the end must come after the start", text);
+    return -1;
+  }
+  *t0 = origin + a;
+  *t1 = b > span ? origin + span : origin + b;
+  return 0;
+}
+
+size_t tv_cli_select_threads(const tv_store_t *st, const char *spec, bool *sel) {
+  size_t n = 0;
+  char *end;
+  long long num = strtoll(spec, &end, 10);
+  long long pid = 0, tid = 0;
+  bool is_pair = *end == ':' && sscanf(spec, "%lld:%lld", &pid, &tid) == 2;
+  bool is_num = *spec && *end == '\0';
+  for (size_t i = 0; i < st->t.n_threads; i++) {
+    const tv_thread_t *th = &st->t.threads[i];
+    tv_str_t name = tv_store_str(st, th->name);
+    bool match = (is_pair && th->pid == pid && th->tid == tid) || (is_num && th->tid == num) ||
+                 (name.len && name.len == strlen(spec) && memcmp(name.p, spec, name.len) == 0);
+    if (match) {
+      sel[i] = true;
+      n++;
+    }
+  }
+  return n;
+}
+
+int tv_cli_selection(const tv_trace_t *t, const char *cmd, const char *range,
+                     const char *const *thread_specs, size_t n_specs, int64_t *t0, int64_t *t1,
+                     bool **sel) {
+  *t0 = *t1 = 0;
+  *sel = NULL;
+  char msg[300];
+  if (range && tv_cli_parse_range(range, &t->store, t0, t1, msg, sizeof msg) != 0)
+    return tv_cli_usage_error(cmd, "%s", msg);
+  if (n_specs == 0) return 0;
+  *sel = calloc(t->store.t.n_threads + 1, sizeof **sel);
+  if (!*sel) return 1;
+  for (size_t i = 0; i < n_specs; i++)
+    if (tv_cli_select_threads(&t->store, thread_specs[i], *sel) == 0) {
+      free(*sel);
+      *sel = NULL;
+      return tv_cli_usage_error(cmd, "no thread matches '%s' (give a tid, pid:tid or a thread "
+                                "name; 'traceview info' lists them)", thread_specs[i]);
+    }
+  return 0;
 }

@@ -16,7 +16,8 @@ typedef struct tv_command {
   const char *usage;   /* full help text for `traceview CMD --help` */
 } tv_command_t;
 
-extern const tv_command_t tv_cmd_serve, tv_cmd_info, tv_cmd_summary, tv_cmd_index;
+extern const tv_command_t tv_cmd_serve, tv_cmd_info, tv_cmd_summary, tv_cmd_flamegraph,
+    tv_cmd_index;
 
 /** prints "traceview CMD: MSG" and a hint to --help; returns exit code 2 */
 int tv_cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -39,6 +40,22 @@ const char *tv_fmt_count(uint64_t n, char *buf, size_t cap);
 json_t *tv_json_str(tv_str_t s);
 /** dumps root (stolen) to stdout with a final newline; returns 0 or 1 */
 int tv_json_print(json_t *root, bool pretty);
+/** parses "START..END" (either side may be empty) with units ns, us, ms, s
+ *  ("1.5s..2s", "200ms..", "..500us"), relative to the trace start, into
+ *  absolute [*t0, *t1). Returns 0, or -1 with a message in err. */
+int tv_cli_parse_range(const char *text, const tv_store_t *st, int64_t *t0, int64_t *t1,
+                       char *err, size_t cap);
+/** marks in sel (per store thread) the threads matching spec: a tid, "pid:tid"
+ *  or a thread name. Returns how many matched. */
+size_t tv_cli_select_threads(const tv_store_t *st, const char *spec, bool *sel);
+
+/** --range and --thread options of cmd applied to t: sets [*t0, *t1) (t0 == t1
+ *  when no range) and *sel (malloc'd per-thread selection, NULL for all).
+ *  Returns 0, or 2 after printing a usage error. */
+int tv_cli_selection(const tv_trace_t *t, const char *cmd, const char *range,
+                     const char *const *thread_specs, size_t n_specs, int64_t *t0, int64_t *t1,
+                     bool **sel);
+
 /** the bundled example trace (generated at build time) */
 extern const unsigned char tv_example_trace[];
 extern const size_t tv_example_trace_len;

@@ -21,6 +21,10 @@ static const char usage[] =
     "                  LLVM worked on), category, thread, or crate (first path\n"
     "                  segment of the demangled symbol: detail, else name)\n"
     "  --filter REGEX  only slices whose name matches (POSIX extended regex)\n"
+    "  --range A..B    only this time range, relative to the trace start, with\n"
+    "                  units (1.5s..2s, 200ms.., ..500us); slices partly inside\n"
+    "                  count only their time inside\n"
+    "  --thread T      only thread T (a tid, pid:tid or thread name); repeatable\n"
     "  --top N         print the first N rows (default 25 for text, all for\n"
     "                  --json and --csv; 0 = all)\n"
     "  --sort COLUMN   total (default), self, count, avg, max or key\n"
@@ -85,8 +89,11 @@ static int run_summary(int argc, char **argv) {
       {"top", required_argument, NULL, 't'},      {"sort", required_argument, NULL, 's'},
       {"no-demangle", no_argument, NULL, 'D'},    {"json", no_argument, NULL, 'j'},
       {"csv", no_argument, NULL, 'c'},            {"quiet", no_argument, NULL, 'q'},
+      {"range", required_argument, NULL, 'r'},    {"thread", required_argument, NULL, 'T'},
       {"help", no_argument, NULL, 'h'},           {0, 0, 0, 0},
   };
+  const char *range = NULL, *thread_specs[64];
+  size_t n_thread_specs = 0;
   tv_summary_opts_t o = {.group_by = TV_GROUP_NAME, .sort_by = TV_SORT_TOTAL, .demangle = true};
   bool json = false, csv = false, quiet = false;
   long top = -1;
@@ -120,6 +127,11 @@ static int run_summary(int argc, char **argv) {
         break;
       }
       case 'D': o.demangle = false; break;
+      case 'r': range = optarg; break;
+      case 'T':
+        if (n_thread_specs == 64) return tv_cli_usage_error("summary", "at most 64 --thread options");
+        thread_specs[n_thread_specs++] = optarg;
+        break;
       case 'j': json = true; break;
       case 'c': csv = true; break;
       case 'q': quiet = true; break;
@@ -127,7 +139,7 @@ static int run_summary(int argc, char **argv) {
       case ':':
         return tv_cli_usage_error("summary", "option '%s' needs a value", argv[optind - 1]);
       default:
-        if (optopt && strchr("gfts", optopt))
+        if (optopt && strchr("gftsrT", optopt))
           return tv_cli_usage_error("summary", "option '%s' needs a value", argv[optind - 1]);
         return tv_cli_usage_error("summary", "unknown option '%s'", argv[optind - 1]);
     }
@@ -141,9 +153,18 @@ static int run_summary(int argc, char **argv) {
   tv_trace_t t;
   int rc = tv_cli_open(&t, argv[optind], quiet, 1);
   if (rc) return rc;
+  bool *sel = NULL;
+  if ((rc = tv_cli_selection(&t, "summary", range, thread_specs, n_thread_specs, &o.t0, &o.t1,
+                             &sel)) != 0) {
+    tv_trace_close(&t);
+    return rc;
+  }
+  o.threads = sel;
   tv_summary_t sum;
   tv_error_t err = {0};
-  if ((rc = tv_summary_compute(&t.store, &o, &sum, &err)) != 0) {
+  rc = tv_summary_compute(&t.store, &o, &sum, &err);
+  free(sel);
+  if (rc != 0) {
     tv_trace_close(&t);
     if (rc == TV_EUSAGE) return tv_cli_usage_error("summary", "%s", err.msg);
     return tv_cli_print_error(&err);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 static const tv_command_t *const commands[] = {
-    &tv_cmd_serve, &tv_cmd_info, &tv_cmd_summary, &tv_cmd_index, NULL,
+    &tv_cmd_serve, &tv_cmd_info, &tv_cmd_summary, &tv_cmd_flamegraph, &tv_cmd_index, NULL,
 };
 
 static void print_help(FILE *out) {

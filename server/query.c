@@ -6,6 +6,7 @@
  * the number of events. */
 #include "traceview/query.h"
 #include "traceview/demangle.h"
+#include "traceview/flame.h"
 
 #include <regex.h>
 #include <stdio.h>
@@ -37,12 +38,18 @@ typedef struct acc {
   uint64_t max_slice;
 } acc_t;
 
+#define EXCLUDED (UINT32_MAX - 1) /* a slice the filter leaves out */
+
 typedef struct qctx {
   const tv_store_t *store;
   const tv_summary_opts_t *opts;
   tv_summary_t *out;
   acc_t *accs;
   size_t cap_accs;
+  const regex_t *re;        /* name filter, or NULL */
+  int8_t *name_ok;          /* per string id: -1 unknown, 0/1 verdict */
+  uint32_t *group_of;       /* per member (string id, category, thread) */
+  bool failed;              /* out of memory */
 } qctx_t;
 
 /* Interns a key; its id is the group index. Returns UINT32_MAX on OOM. */
@@ -120,6 +127,91 @@ static int cmp_rows(const void *x, const void *y, void *ctx) {
   return strcmp(a->key, b->key);
 }
 
+static uint32_t thread_group(qctx_t *q, uint32_t ti) {
+  const tv_thread_t *th = &q->store->t.threads[ti];
+  char key[600];
+  tv_str_t nm = tv_store_str(q->store, th->name);
+  if (nm.len)
+    snprintf(key, sizeof key, "%.*s", (int)(nm.len < 500 ? nm.len : 500), nm.p);
+  else
+    snprintf(key, sizeof key, "%lld:%lld", (long long)th->pid, (long long)th->tid);
+  return group_for_key(q, key, strlen(key));
+}
+
+/* The group of a slice, EXCLUDED when the filter drops it, UINT32_MAX on
+ * out of memory. Everything costly is cached per distinct member. */
+static uint32_t slice_group(qctx_t *q, uint32_t ti, uint64_t row) {
+  const tv_tables_t *t = &q->store->t;
+  const tv_slices_t *s = &t->threads[ti].slices;
+  uint32_t nm = s->name[row];
+  if (q->re) {
+    if (q->name_ok[nm] < 0) q->name_ok[nm] = (int8_t)name_matches(q->re, tv_store_str(q->store, nm));
+    if (!q->name_ok[nm]) return EXCLUDED;
+  }
+  uint32_t member, *g;
+  const char *empty = "(no name)";
+  switch (q->opts->group_by) {
+    case TV_GROUP_NAME: member = nm; break;
+    case TV_GROUP_DETAIL: member = s->detail[row]; empty = "(no detail)"; break;
+    case TV_GROUP_CRATE: member = s->detail[row] ? s->detail[row] : nm; break;
+    case TV_GROUP_CATEGORY: {
+      uint16_t c = s->cat[row];
+      g = &q->group_of[c];
+      if (*g == UINT32_MAX) {
+        tv_str_t cs = c < t->n_cats ? tv_store_str(q->store, t->cats[c]) : TV_STR_LIT("(other)");
+        if (cs.len == 0) cs = TV_STR_LIT("(none)");
+        *g = group_for_key(q, cs.p, cs.len);
+      }
+      return *g;
+    }
+    default:
+      g = &q->group_of[ti];
+      if (*g == UINT32_MAX) *g = thread_group(q, ti);
+      return *g;
+  }
+  g = &q->group_of[member];
+  if (*g == UINT32_MAX) *g = group_for_string(q, member, empty);
+  return *g;
+}
+
+static void account(qctx_t *q, uint32_t g, uint32_t ti, uint64_t row, int64_t dur, int64_t self) {
+  acc_t *a = &q->accs[g];
+  a->count++;
+  a->total_ns = tv_sat_add(a->total_ns, dur);
+  a->self_ns = tv_sat_add(a->self_ns, self);
+  if (dur > a->max_ns || a->count == 1) {
+    a->max_ns = dur;
+    a->max_thread = ti;
+    a->max_slice = row;
+  }
+}
+
+/* Range walk: a slice's self time inside the range is its clipped duration
+ * minus the part of each child inside both the range and the slice. */
+static uint32_t on_range_slice(void *ud, uint32_t ti, uint64_t row, uint64_t parent_row,
+                               uint32_t parent_tag, int64_t clipped) {
+  qctx_t *q = ud;
+  if (q->failed) return 0;
+  uint32_t g = slice_group(q, ti, row);
+  if (g == UINT32_MAX) {
+    q->failed = true;
+    return 0;
+  }
+  if (parent_tag) {
+    const tv_slices_t *s = &q->store->t.threads[ti].slices;
+    int64_t start = s->start_ns[row], end = start + s->dur_ns[row];
+    int64_t pend = s->start_ns[parent_row] + s->dur_ns[parent_row];
+    int64_t lo = start > q->opts->t0 ? start : q->opts->t0;
+    int64_t hi = end < pend ? end : pend;
+    if (hi > q->opts->t1) hi = q->opts->t1;
+    acc_t *pa = &q->accs[parent_tag - 1];
+    if (hi > lo) pa->self_ns -= hi - lo;
+  }
+  if (g == EXCLUDED) return 0;
+  account(q, g, ti, row, clipped, clipped);
+  return g + 1;
+}
+
 int tv_summary_compute(const tv_store_t *store, const tv_summary_opts_t *opts,
                        tv_summary_t *out, tv_error_t *err) {
   memset(out, 0, sizeof *out);
@@ -136,79 +228,41 @@ int tv_summary_compute(const tv_store_t *store, const tv_summary_opts_t *opts,
     }
     have_re = true;
   }
-  qctx_t q = {.store = store, .opts = opts, .out = out};
   const tv_tables_t *t = &store->t;
-  uint32_t n_strings = t->strings.n;
-  int8_t *name_ok = NULL;
-  uint32_t *group_of = NULL;
+  qctx_t q = {.store = store, .opts = opts, .out = out, .re = have_re ? &re : NULL};
+  static const tv_match_field_t fields[] = {TV_MATCH_NAME, TV_MATCH_DETAIL, TV_MATCH_CATEGORY,
+                                            TV_MATCH_THREAD, TV_MATCH_SYMBOL};
+  out->match_field = fields[opts->group_by];
+  out->n_members = opts->group_by == TV_GROUP_CATEGORY ? 65536
+                   : opts->group_by == TV_GROUP_THREAD ? t->n_threads + 1
+                                                       : t->strings.n;
   if (tv_intern_init(&out->keys) != 0) goto done;
-  name_ok = malloc(n_strings);
-  group_of = malloc((size_t)n_strings * sizeof *group_of);
-  if (!name_ok || !group_of) goto done;
-  memset(name_ok, -1, n_strings);
-  memset(group_of, 0xff, (size_t)n_strings * sizeof *group_of);
-  uint32_t cat_group[65536];
-  memset(cat_group, 0xff, sizeof cat_group);
+  q.name_ok = malloc(t->strings.n);
+  q.group_of = malloc(out->n_members * sizeof *q.group_of);
+  if (!q.name_ok || !q.group_of) goto done;
+  memset(q.name_ok, -1, t->strings.n);
+  memset(q.group_of, 0xff, out->n_members * sizeof *q.group_of);
 
-  for (size_t ti = 0; ti < t->n_threads; ti++) {
-    const tv_thread_t *th = &t->threads[ti];
-    const tv_slices_t *s = &th->slices;
-    uint32_t thread_group = UINT32_MAX;
-    if (opts->group_by == TV_GROUP_THREAD && s->n) {
-      char key[600];
-      tv_str_t nm = tv_store_str(store, th->name);
-      if (nm.len)
-        snprintf(key, sizeof key, "%.*s", (int)(nm.len < 500 ? nm.len : 500), nm.p);
-      else
-        snprintf(key, sizeof key, "%lld:%lld", (long long)th->pid, (long long)th->tid);
-      thread_group = group_for_key(&q, key, strlen(key));
-      if (thread_group == UINT32_MAX) goto done;
+  bool ranged = opts->t0 < opts->t1 || opts->threads;
+  if (ranged) {
+    tv_summary_opts_t whole = *opts;
+    if (whole.t0 >= whole.t1) {
+      whole.t0 = INT64_MIN;
+      whole.t1 = INT64_MAX;
     }
-    for (size_t i = 0; i < s->n; i++) {
-      uint32_t nm = s->name[i];
-      if (have_re) {
-        if (name_ok[nm] < 0) name_ok[nm] = (int8_t)name_matches(&re, tv_store_str(store, nm));
-        if (!name_ok[nm]) continue;
-      }
-      uint32_t g;
-      switch (opts->group_by) {
-        case TV_GROUP_NAME:
-          if ((g = group_of[nm]) == UINT32_MAX) g = group_of[nm] = group_for_string(&q, nm, "(no name)");
-          break;
-        case TV_GROUP_DETAIL: {
-          uint32_t d = s->detail[i];
-          if ((g = group_of[d]) == UINT32_MAX)
-            g = group_of[d] = group_for_string(&q, d, "(no detail)");
-          break;
-        }
-        case TV_GROUP_CRATE: {
-          uint32_t sym = s->detail[i] ? s->detail[i] : nm;
-          if ((g = group_of[sym]) == UINT32_MAX) g = group_of[sym] = group_for_string(&q, sym, "(no name)");
-          break;
-        }
-        case TV_GROUP_CATEGORY: {
-          uint16_t c = s->cat[i];
-          if ((g = cat_group[c]) == UINT32_MAX) {
-            tv_str_t cs = c < t->n_cats ? tv_store_str(store, t->cats[c]) : TV_STR_LIT("(other)");
-            if (cs.len == 0) cs = TV_STR_LIT("(none)");
-            g = cat_group[c] = group_for_key(&q, cs.p, cs.len);
-          }
-          break;
-        }
-        default:
-          g = thread_group;
-          break;
-      }
-      if (g == UINT32_MAX) goto done;
-      acc_t *a = &q.accs[g];
-      int64_t dur = s->dur_ns[i];
-      a->count++;
-      a->total_ns = tv_sat_add(a->total_ns, dur);
-      a->self_ns = tv_sat_add(a->self_ns, s->self_ns[i]);
-      if (dur > a->max_ns || a->count == 1) {
-        a->max_ns = dur;
-        a->max_thread = (uint32_t)ti;
-        a->max_slice = i;
+    q.opts = &whole;
+    uint64_t n = tv_walk_range(store, opts->threads, whole.t0, whole.t1, on_range_slice, &q);
+    q.opts = opts;
+    if (n == UINT64_MAX || q.failed) goto done;
+  } else {
+    /* The whole trace: stored self times, no walk needed. */
+    for (uint32_t ti = 0; ti < t->n_threads; ti++) {
+      const tv_slices_t *s = &t->threads[ti].slices;
+      for (uint64_t i = 0; i < s->n; i++) {
+        uint32_t g = slice_group(&q, ti, i);
+        if (g == EXCLUDED) continue;
+        if (g == UINT32_MAX) goto done;
+        account(&q, g, ti, i, s->dur_ns[i], s->self_ns[i]);
       }
     }
   }
@@ -220,23 +274,26 @@ int tv_summary_compute(const tv_store_t *store, const tv_summary_opts_t *opts,
     if (!a->count) continue;
     tv_summary_row_t *r = &out->rows[out->n_rows++];
     r->key = out->keys.strs[g].p;
+    r->key_group = g;
     r->count = a->count;
     r->total_ns = a->total_ns;
-    r->self_ns = a->self_ns;
+    r->self_ns = a->self_ns > 0 ? a->self_ns : 0;
     r->max_ns = a->max_ns;
     r->max_thread = a->max_thread;
     r->max_slice = a->max_slice;
     out->events += a->count;
-    out->total_ns = tv_sat_add(out->total_ns, a->total_ns);
-    out->self_ns = tv_sat_add(out->self_ns, a->self_ns);
+    out->total_ns = tv_sat_add(out->total_ns, r->total_ns);
+    out->self_ns = tv_sat_add(out->self_ns, r->self_ns);
   }
   tv_sort_by_t sort_by = opts->sort_by;
   qsort_r(out->rows, out->n_rows, sizeof *out->rows, cmp_rows, &sort_by);
+  out->member_group = q.group_of;
+  q.group_of = NULL;
   rc = 0;
 done:
   if (have_re) regfree(&re);
-  free(name_ok);
-  free(group_of);
+  free(q.name_ok);
+  free(q.group_of);
   free(q.accs);
   if (rc) {
     tv_summary_free(out);
@@ -248,6 +305,7 @@ done:
 void tv_summary_free(tv_summary_t *sum) {
   if (!sum) return;
   free(sum->rows);
+  free(sum->member_group);
   tv_intern_free(&sum->keys);
   memset(sum, 0, sizeof *sum);
 }

@@ -30,10 +30,25 @@ typedef struct tv_summary_opts {
   tv_sort_by_t sort_by;
   const char *filter; /* POSIX extended regex on the slice name, or NULL */
   bool demangle;      /* demangle names and details that are mangled symbols */
+  int64_t t0, t1;     /* absolute ns range; t0 >= t1: the whole trace. Slices
+                         partly inside are clipped (docs/api.md, "Ranges") */
+  const bool *threads; /* per store thread, or NULL for all */
 } tv_summary_opts_t;
+
+/* Which slices a row covers, for highlighting: members are string ids
+ * (name, detail, or symbol = detail else name), category indexes, or store
+ * thread indexes. */
+typedef enum tv_match_field {
+  TV_MATCH_NAME,
+  TV_MATCH_DETAIL,
+  TV_MATCH_SYMBOL,
+  TV_MATCH_CATEGORY,
+  TV_MATCH_THREAD,
+} tv_match_field_t;
 
 typedef struct tv_summary_row {
   const char *key;    /* NUL-terminated, owned by the summary */
+  uint32_t key_group; /* group index (see member_group) */
   uint64_t count;
   int64_t total_ns, self_ns, max_ns;
   uint32_t max_thread; /* where the longest occurrence is: thread index */
@@ -45,6 +60,9 @@ typedef struct tv_summary {
   size_t n_rows;
   uint64_t events;        /* slices that passed the filter */
   int64_t total_ns, self_ns;
+  tv_match_field_t match_field;
+  uint32_t *member_group; /* member (see tv_match_field_t) -> group, UINT32_MAX if none */
+  size_t n_members;
   tv_intern_t keys;       /* private: key strings */
 } tv_summary_t;
 
