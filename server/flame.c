@@ -441,25 +441,32 @@ int tv_flame_write_folded(FILE *out, const tv_store_t *st, const tv_flame_t *f) 
   enum { LABEL_CAP = 2048 };
   char *label = malloc(LABEL_CAP);
   uint32_t *path = malloc((f->n ? f->n : 1) * sizeof *path);
-  if (!label || !path) {
-    free(label);
-    free(path);
-    return TV_ENOMEM;
+  char **text = calloc(f->n ? f->n : 1, sizeof *text); /* each label made once */
+  int rc = 0;
+  if (!label || !path || !text) {
+    rc = TV_ENOMEM;
+    goto out;
   }
   /* Depth-first, children in order, so the output follows the tree. */
   uint32_t v = f->n > 1 ? f->nodes[0].first_child : TV_FLAME_NONE;
   while (v != TV_FLAME_NONE) {
     const tv_flame_node_t *n = &f->nodes[v];
+    if (!text[v]) {
+      tv_flame_label_text(st, n, label, LABEL_CAP);
+      /* ';' separates frames and the last space the count: keep both unambiguous. */
+      for (char *c = label; *c; c++)
+        if (*c == ';') *c = ',';
+        else if (*c == '\n' || *c == '\r') *c = ' ';
+      if (!(text[v] = strdup(label))) {
+        rc = TV_ENOMEM;
+        goto out;
+      }
+    }
     if (n->self_ns > 0) {
       size_t depth = 0;
       for (uint32_t u = v; u != TV_FLAME_ROOT; u = f->nodes[u].parent) path[depth++] = u;
       for (size_t k = depth; k-- > 0;) {
-        tv_flame_label_text(st, &f->nodes[path[k]], label, LABEL_CAP);
-        /* ';' separates frames and the last space the count: keep both unambiguous. */
-        for (char *c = label; *c; c++)
-          if (*c == ';') *c = ',';
-          else if (*c == '\n' || *c == '\r') *c = ' ';
-        fputs(label, out);
+        fputs(text[path[k]], out);
         if (k) fputc(';', out);
       }
       fprintf(out, " %lld\n", (long long)n->self_ns);
@@ -473,7 +480,12 @@ int tv_flame_write_folded(FILE *out, const tv_store_t *st, const tv_flame_t *f) 
       v = f->nodes[v].parent;
     v = (v == TV_FLAME_NONE || v == TV_FLAME_ROOT) ? TV_FLAME_NONE : f->nodes[v].next_sibling;
   }
+out:
+  if (text)
+    for (size_t i = 0; i < f->n; i++) free(text[i]);
+  free(text);
   free(label);
   free(path);
+  if (rc) return rc;
   return ferror(out) ? TV_EIO : 0;
 }
