@@ -83,7 +83,8 @@ uint64_t tv_walk_range(const tv_store_t *st, const bool *threads, int64_t t0, in
 
 typedef struct tree {
   tv_flame_t *f;
-  uint32_t *slots; /* child lookup: node id + 1 */
+  uint64_t *slots; /* child lookup: hash << 32 | (node id + 1); comparing the
+                      hash first keeps most probes off the node array */
   size_t mask;
   int oom;
 } tree_t;
@@ -95,14 +96,15 @@ static uint32_t node_hash(uint32_t parent, uint32_t name, uint32_t detail) {
 }
 
 static int tree_grow_slots(tree_t *t) {
-  size_t nslots = t->slots ? (t->mask + 1) * 2 : 1024;
-  uint32_t *slots = calloc(nslots, sizeof *slots);
+  size_t nslots = t->slots ? (t->mask + 1) * 2 : 4096;
+  uint64_t *slots = calloc(nslots, sizeof *slots);
   if (!slots) return TV_ENOMEM;
   for (size_t i = 1; i < t->f->n; i++) {
     const tv_flame_node_t *n = &t->f->nodes[i];
-    size_t k = node_hash(n->parent, n->name, n->detail) & (nslots - 1);
+    uint32_t h = node_hash(n->parent, n->name, n->detail);
+    size_t k = h & (nslots - 1);
     while (slots[k]) k = (k + 1) & (nslots - 1);
-    slots[k] = (uint32_t)i + 1;
+    slots[k] = (uint64_t)h << 32 | ((uint32_t)i + 1);
   }
   free(t->slots);
   t->slots = slots;
@@ -130,10 +132,12 @@ static int tree_init(tree_t *t, tv_flame_t *f) {
 /* The child of parent labelled (name, detail), created when new. */
 static uint32_t tree_child(tree_t *t, uint32_t parent, uint32_t name, uint32_t detail) {
   tv_flame_t *f = t->f;
-  size_t k = node_hash(parent, name, detail) & t->mask;
-  for (uint32_t v; (v = t->slots[k]) != 0; k = (k + 1) & t->mask) {
-    const tv_flame_node_t *n = &f->nodes[v - 1];
-    if (n->parent == parent && n->name == name && n->detail == detail) return v - 1;
+  uint32_t h = node_hash(parent, name, detail);
+  size_t k = h & t->mask;
+  for (uint64_t v; (v = t->slots[k]) != 0; k = (k + 1) & t->mask) {
+    if ((uint32_t)(v >> 32) != h) continue;
+    const tv_flame_node_t *n = &f->nodes[(uint32_t)v - 1];
+    if (n->parent == parent && n->name == name && n->detail == detail) return (uint32_t)v - 1;
   }
   if (f->n >= UINT32_MAX - 1) {
     t->oom = 1;
@@ -152,7 +156,7 @@ static uint32_t tree_child(tree_t *t, uint32_t parent, uint32_t name, uint32_t d
   f->nodes[id] = (tv_flame_node_t){.parent = parent, .first_child = TV_FLAME_NONE,
                                    .next_sibling = TV_FLAME_NONE, .name = name,
                                    .detail = detail, .depth = f->nodes[parent].depth + 1};
-  t->slots[k] = id + 1;
+  t->slots[k] = (uint64_t)h << 32 | (id + 1);
   if (f->n * 2 > t->mask + 1 && tree_grow_slots(t) != 0) t->oom = 1;
   return id;
 }
