@@ -521,13 +521,26 @@ static void api_flamegraph(tv_served_t *s, tv_param_fn get, void *ud, tv_http_re
                 !int_param(reply, get, ud, "detail", 0, (int64_t)n_strings - 1, 0, false, &detail)))
     goto out;
   tv_flame_t tree = {0}, shaped = {0}, pruned = {0};
-  int rc = tv_flame_build(&tree, &s->trace.store, &fo);
-  const tv_flame_t *use = &tree;
-  if (rc == 0 && !strcmp(view, "inverted")) {
-    rc = tv_flame_invert(&shaped, &tree);
-    use = &shaped;
-  } else if (rc == 0 && focus) {
-    rc = tv_flame_focus(&shaped, &tree, (uint32_t)name, (uint32_t)detail, !strcmp(view, "callers"));
+  bool inverted = !strcmp(view, "inverted");
+  int rc = 0;
+  const tv_flame_t *whole = NULL, *use = &tree;
+  if (!sel.threads && sel.t0 == sel.t1) {
+    /* The whole trace: a cached tree, shared by every request. */
+    whole = tv_served_whole_flame(s, fo.label, inverted);
+    if (!whole) rc = TV_ENOMEM;
+    use = whole;
+  } else {
+    rc = tv_flame_build(&tree, &s->trace.store, &fo);
+    if (rc == 0 && inverted) {
+      rc = tv_flame_invert(&shaped, &tree);
+      use = &shaped;
+    }
+  }
+  if (rc == 0 && focus) {
+    const tv_flame_t *base = whole ? tv_served_whole_flame(s, fo.label, false) : &tree;
+    rc = base ? tv_flame_focus(&shaped, base, (uint32_t)name, (uint32_t)detail,
+                               !strcmp(view, "callers"))
+              : TV_ENOMEM;
     use = &shaped;
   }
   if (rc == 0) rc = tv_flame_prune(&pruned, use, min_frac);

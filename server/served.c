@@ -28,6 +28,7 @@ int tv_served_init(tv_served_t *s, const char *path, const void *mem, size_t len
   const char *key = (!mem && realpath(path, abs)) ? abs : path;
   stable_id(key, strlen(key), s->id);
   atomic_store(&s->state, TV_SERVED_INDEXING);
+  pthread_mutex_init(&s->flame_lock, NULL);
   return 0;
 }
 
@@ -225,10 +226,43 @@ void tv_served_free(tv_served_t *s) {
     for (uint32_t i = 0; i < s->trace.store.t.strings.n; i++) free(s->display[i]);
     free(s->display);
   }
+  for (int l = 0; l < 3; l++)
+    for (int k = 0; k < 2; k++) {
+      tv_flame_free(s->whole_flame[l][k]);
+      free(s->whole_flame[l][k]);
+    }
+  pthread_mutex_destroy(&s->flame_lock);
   free(s->tracks);
   free(s->meta_json);
   tv_trace_close(&s->trace);
   free(s->path);
   free(s->name);
   memset(s, 0, sizeof *s);
+}
+
+const tv_flame_t *tv_served_whole_flame(tv_served_t *s, tv_flame_label_t label, bool inverted) {
+  pthread_mutex_lock(&s->flame_lock);
+  tv_flame_t **slot = &s->whole_flame[label][inverted];
+  if (!*slot) {
+    tv_flame_t *normal = s->whole_flame[label][0];
+    if (!normal && (normal = calloc(1, sizeof *normal)) != NULL) {
+      tv_flame_opts_t o = {.label = label};
+      if (tv_flame_build(normal, &s->trace.store, &o) != 0) {
+        free(normal);
+        normal = NULL;
+      }
+      s->whole_flame[label][0] = normal;
+    }
+    if (inverted && normal) {
+      tv_flame_t *inv = calloc(1, sizeof *inv);
+      if (inv && tv_flame_invert(inv, normal) != 0) {
+        free(inv);
+        inv = NULL;
+      }
+      s->whole_flame[label][1] = inv;
+    }
+  }
+  const tv_flame_t *f = *slot;
+  pthread_mutex_unlock(&s->flame_lock);
+  return f;
 }

@@ -9,9 +9,11 @@
 #ifndef TRACEVIEW_SERVER_H
 #define TRACEVIEW_SERVER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "traceview/flame.h"
 #include "traceview/lod.h"
 #include "traceview/trace.h"
 
@@ -41,6 +43,10 @@ typedef struct tv_served {
   int64_t overview[TV_OVERVIEW_BUCKETS]; /* busy ns of depth-0 slices */
   char *meta_json;          /* cached /meta answer */
   _Atomic(char *) *display; /* per string id: demangled text, filled lazily */
+  /* Whole-trace flame trees per label kind, [label][inverted], built on first
+   * use: the default view of a big trace costs one build, not one per request. */
+  pthread_mutex_t flame_lock;
+  tv_flame_t *whole_flame[3][2];
 } tv_served_t;
 
 typedef struct tv_server_opts {
@@ -59,6 +65,9 @@ int tv_served_init(tv_served_t *s, const char *path, const void *mem, size_t len
 /** indexes s (blocking): trace, LOD pyramids, tracks, overview, meta */
 void tv_served_index(tv_served_t *s);
 void tv_served_free(tv_served_t *s);
+/** the cached whole-trace flame tree (built on first use; NULL on out of
+ *  memory); valid while s lives */
+const tv_flame_t *tv_served_whole_flame(tv_served_t *s, tv_flame_label_t label, bool inverted);
 /** text to show for a string id (demangled when it is a mangled symbol) */
 const char *tv_served_display(tv_served_t *s, uint32_t id, size_t *len);
 
