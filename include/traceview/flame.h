@@ -98,7 +98,7 @@ typedef struct tv_flame_svg_opts {
 } tv_flame_svg_opts_t;
 
 /** a standalone interactive SVG (hover titles, click to zoom, search, like
- *  flamegraph.pl's); 0 or TV_EIO */
+ *  flamegraph.pl's); 0, TV_EIO (write error) or TV_ENOMEM */
 int tv_flame_write_svg(FILE *out, const tv_store_t *st, const tv_flame_t *f,
                        const tv_flame_svg_opts_t *o);
 
