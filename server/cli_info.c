@@ -30,9 +30,11 @@ static json_t *info_json(const tv_trace_t *t) {
   const tv_store_t *s = &t->store;
   const tv_tables_t *tb = &s->t;
   json_t *root = json_object();
-  json_object_set_new(root, "file", json_string(t->map.path));
+  json_object_set_new(root, "file", json_string(t->source_path ? t->source_path : t->map.path));
   json_object_set_new(root, "format", json_string(t->format ? t->format : "unknown"));
-  json_object_set_new(root, "bytes", json_integer((json_int_t)t->map.len));
+  json_object_set_new(root, "bytes", json_integer((json_int_t)t->bytes_on_disk));
+  json_object_set_new(root, "compression", t->compression ? json_string(t->compression) : json_null());
+  json_object_set_new(root, "bytes_uncompressed", json_integer((json_int_t)t->map.len));
   json_object_set_new(root, "events", json_integer((json_int_t)tb->n_raw_events));
   json_t *phases = json_object();
   for (int c = 0; c < 256; c++)
@@ -118,7 +120,11 @@ static void info_text(const tv_trace_t *t) {
   const tv_store_t *s = &t->store;
   const tv_tables_t *tb = &s->t;
   char b1[64], b2[64], b3[64];
-  printf("File        %s (%s)\n", t->map.path, tv_fmt_bytes(t->map.len, b1, sizeof b1));
+  if (t->compression)
+    printf("File        %s (%s, %s uncompressed)\n", t->map.path,
+           tv_fmt_bytes(t->bytes_on_disk, b1, sizeof b1), tv_fmt_bytes(t->map.len, b2, sizeof b2));
+  else
+    printf("File        %s (%s)\n", t->map.path, tv_fmt_bytes(t->map.len, b1, sizeof b1));
   printf("Format      %s%s\n", t->format ? t->format : "unknown",
          t->truncated ? " (truncated: loaded the valid prefix)" : "");
   printf("Events      %s:", tv_fmt_count(tb->n_raw_events, b1, sizeof b1));

@@ -1,8 +1,9 @@
 /* detect.c: format detection from content.
  *
- * Compression is recognised first by its magic bytes (a decompressing layer
- * will slot in here: it turns the input into a mapped plain file and
- * detection runs again on that); then every reader's probe scores the bytes. */
+ * Compression is recognised first by its magic bytes: gzip and lz4 have been
+ * turned into a mapped plain file by then (trace.c, decompress.c), so what
+ * is left here is a format we cannot read yet; then every reader's probe
+ * scores the bytes. */
 #include "traceview/reader.h"
 
 #include <stdio.h>
@@ -18,6 +19,8 @@ static const struct {
   const unsigned char magic[6];
   size_t len;
 } compressions[] = {
+    /* gzip and lz4 frames are decompressed before detection (decompress.c);
+       seen here only inside an already decompressed file. */
     {"gzip", {0x1f, 0x8b}, 2},
     {"lz4 frame", {0x04, 0x22, 0x4d, 0x18}, 4},
     {"zstd", {0x28, 0xb5, 0x2f, 0xfd}, 4},

@@ -1,5 +1,6 @@
 /* trace.c: open a trace: map, detect, read, build the store. */
 #include "traceview/trace.h"
+#include "traceview/decompress.h"
 #include "traceview/reader.h"
 
 #include <stdarg.h>
@@ -47,11 +48,43 @@ static int index_mapped(tv_trace_t *t, const tv_open_opts_t *opts, tv_error_t *e
   return 0;
 }
 
+/* Swaps a compressed mapping for its decompressed copy (named after the
+ * original, so messages name the file the user gave). */
+static int open_decompressed(tv_trace_t *t, const char *kind, const tv_open_opts_t *opts,
+                             tv_error_t *err) {
+  char copy[4096];
+  int64_t truncated_at;
+  int rc = tv_decompress_to_cache(&t->map, kind, opts ? opts->cache_dir : NULL, opts, copy,
+                                  sizeof copy, &truncated_at, err);
+  if (rc) return rc;
+  char shown[4200];
+  snprintf(shown, sizeof shown, "%s (%s-decompressed)", t->map.path, kind);
+  tv_map_close(&t->map);
+  if ((rc = tv_map_open(&t->map, copy, err)) != 0) return rc;
+  char *name = strdup(shown);
+  if (name) {
+    free(t->map.path);
+    t->map.path = name;
+  }
+  t->compression = kind;
+  if (truncated_at >= 0)
+    tv_trace_warn(t, -1, "the %s data ends early (the file is truncated); reading what it holds",
+                  kind);
+  return 0;
+}
+
 int tv_trace_open(tv_trace_t *t, const char *path, const tv_open_opts_t *opts,
                   tv_error_t *err) {
   memset(t, 0, sizeof *t);
   int rc = tv_map_open(&t->map, path, err);
   if (rc) return rc;
+  t->bytes_on_disk = t->map.len;
+  t->source_path = strdup(path);
+  const char *kind = tv_compression_of(t->map.base, t->map.len);
+  if (kind && (rc = open_decompressed(t, kind, opts, err)) != 0) {
+    tv_trace_close(t);
+    return rc;
+  }
   rc = index_mapped(t, opts, err);
   if (rc) tv_trace_close(t);
   return rc;
@@ -62,6 +95,7 @@ int tv_trace_open_memory(tv_trace_t *t, const void *bytes, size_t len, const cha
   memset(t, 0, sizeof *t);
   if (tv_map_from_memory(&t->map, bytes, len, name) != 0)
     return tv_error_set(err, TV_ENOMEM, name, -1, "out of memory");
+  t->bytes_on_disk = len;
   int rc = index_mapped(t, opts, err);
   if (rc) tv_trace_close(t);
   return rc;
@@ -73,5 +107,6 @@ void tv_trace_close(tv_trace_t *t) {
   for (size_t i = 0; i < t->n_warnings; i++) free(t->warnings[i].msg);
   free(t->warnings);
   tv_map_close(&t->map);
+  free(t->source_path);
   memset(t, 0, sizeof *t);
 }

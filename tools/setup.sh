@@ -8,7 +8,7 @@ need=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libuv1-d
 if [[ "${1:-}" == "--test" ]]; then
   # clang: libFuzzer and the sanitizer build; python3, jq, binutils (c++filt):
   # independent checks of our output.
-  need+=(clang libclang-rt-14-dev python3 jq binutils)
+  need+=(clang libclang-rt-14-dev python3 jq binutils lz4)
   # Browser tests: node + playwright-core drive Debian's chromium (never a
   # downloaded browser). A machine may have node/npm from elsewhere: keep them.
   command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)

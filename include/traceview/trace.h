@@ -20,6 +20,7 @@ typedef void (*tv_progress_fn)(void *ud, uint64_t done, uint64_t total);
 typedef struct tv_open_opts {
   tv_progress_fn progress; /* may be NULL */
   void *progress_ud;
+  const char *cache_dir;   /* for decompressed copies; NULL: the default */
 } tv_open_opts_t;
 
 typedef struct tv_warning {
@@ -34,6 +35,10 @@ typedef struct tv_trace {
   tv_store_t store;           /* read-only after open */
   const tv_reader_t *reader;  /* read-only: the reader that read it */
   const char *format;         /* read-only: e.g. "chrome-json-object" */
+  const char *compression;    /* read-only: "gzip", "lz4" or NULL */
+  char *source_path;          /* read-only: the path as given (map.path may
+                                 name the decompressed copy for messages) */
+  uint64_t bytes_on_disk;     /* read-only: the file's size (compressed or not) */
   bool truncated;             /* read-only: the input was cut inside an event */
   char display_time_unit[8];  /* read-only: "ms", "ns" or "" */
   tv_warning_t *warnings;     /* read-only */
