@@ -435,6 +435,11 @@ static bool parse_selection(tv_served_t *s, tv_param_fn get, void *ud, tv_http_r
     tv_api_error(reply, 400, "bad range: 'start' must be below 'end'");
     return false;
   }
+  if (a >= span) {
+    tv_api_error(reply, 400, "bad range: 'start' is after the end of the trace (%lld ns)",
+                 (long long)span);
+    return false;
+  }
   sel->rel0 = a;
   sel->rel1 = b < span ? b : span;
   if (get(ud, "start") || get(ud, "end")) {

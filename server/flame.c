@@ -71,7 +71,8 @@ uint64_t tv_walk_range(const tv_store_t *st, const bool *threads, int64_t t0, in
       prev = cur;
       cur = tmp;
       n_prev = n_cur;
-      if (n_prev == 0) break; /* nothing deeper can overlap the range */
+      /* No break on an empty depth: with improperly nested input a deeper
+       * slice can overlap the range when its parent does not. */
     }
     free(prev);
     free(cur);
@@ -383,7 +384,7 @@ int tv_flame_prune(tv_flame_t *out, const tv_flame_t *f, double min_frac) {
       continue;
     }
     uint32_t dst_parent = map[n->parent];
-    if ((double)n->total_ns >= threshold && n->total_ns > 0) {
+    if (!((double)n->total_ns < threshold)) { /* min_frac 0 keeps everything */
       map[i] = tree_child(&t, dst_parent, n->name, n->detail);
       if (!t.oom) out->nodes[map[i]].total_ns = n->total_ns;
     } else {

@@ -16,6 +16,45 @@
 static const char *const group_names[] = {"name", "detail", "category", "thread", "crate"};
 static const char *const sort_names[] = {"total", "self", "count", "avg", "max", "key"};
 
+int tv_regex_check(const char *pattern, tv_error_t *err) {
+  size_t len = strlen(pattern);
+  if (len == 0 || len > 256)
+    return tv_error_set(err, TV_EUSAGE, NULL, -1, "the regular expression must be 1..256 bytes");
+  int depth = 0, bounded = 0;
+  long product = 1; /* nested bounds multiply what regcomp builds: (x{1,100}){1,100} */
+  for (const char *p = pattern; *p; p++) {
+    if (*p == '\\' && p[1]) {
+      p++;
+      continue;
+    }
+    if (*p == '[') { /* a bracket expression holds no groups or repetitions */
+      const char *q = p + 1;
+      if (*q == '^') q++;
+      if (*q == ']') q++;
+      while (*q && *q != ']') q++;
+      if (!*q) break; /* regcomp reports it */
+      p = q;
+      continue;
+    }
+    if (*p == '(' && ++depth > 16)
+      return tv_error_set(err, TV_EUSAGE, NULL, -1,
+                          "the regular expression nests groups more than 16 deep");
+    if (*p == ')' && depth > 0) depth--;
+    if (*p == '{') {
+      char *end;
+      long lo = strtol(p + 1, &end, 10), hi = lo;
+      if (*end == ',') hi = end[1] == '}' ? 100 : strtol(end + 1, &end, 10);
+      long most = lo > hi ? lo : hi;
+      if (most > 100 || ++bounded > 4 || (product *= (most > 1 ? most : 1)) > 1000)
+        return tv_error_set(err, TV_EUSAGE, NULL, -1,
+                            "the regular expression is too costly: use at most 4 bounded "
+                            "repetitions {m,n}, with m and n up to 100 and their bounds "
+                            "multiplying to at most 1000");
+    }
+  }
+  return 0;
+}
+
 int tv_group_by_parse(const char *s) {
   for (int i = 0; i < 5; i++)
     if (strcmp(s, group_names[i]) == 0) return i;
@@ -219,6 +258,7 @@ int tv_summary_compute(const tv_store_t *store, const tv_summary_opts_t *opts,
   regex_t re;
   bool have_re = false;
   if (opts->filter) {
+    if (tv_regex_check(opts->filter, err) != 0) return TV_EUSAGE;
     int e = regcomp(&re, opts->filter, REG_EXTENDED | REG_NOSUB);
     if (e != 0) {
       char msg[256];

@@ -7,6 +7,7 @@
 #include "traceview/search.h"
 #include "traceview/demangle.h"
 #include "traceview/flame.h"
+#include "traceview/query.h"
 
 #include <ctype.h>
 #include <regex.h>
@@ -106,6 +107,7 @@ int tv_search_run(const tv_store_t *st, const tv_search_opts_t *o, tv_search_t *
     return tv_error_set(err, TV_EUSAGE, NULL, -1, "the search pattern must be 1..%d bytes",
                         MAX_PATTERN);
   regex_t re;
+  if (o->regex && tv_regex_check(o->pattern, err) != 0) return TV_EUSAGE;
   if (o->regex) {
     int e = regcomp(&re, o->pattern, REG_EXTENDED | REG_NOSUB | (o->case_sensitive ? 0 : REG_ICASE));
     if (e) {
@@ -126,10 +128,22 @@ int tv_search_run(const tv_store_t *st, const tv_search_opts_t *o, tv_search_t *
     rc = tv_error_set(err, TV_ENOMEM, NULL, -1, "out of memory");
     goto done;
   }
-  /* 1. every distinct string once */
+  /* 1. every distinct name and detail once (not categories, metadata or
+   * LLVM totals' names: they are not what a search finds) */
+  uint8_t *used = calloc(out->n_strings ? out->n_strings : 1, 1);
+  if (!used) {
+    rc = tv_error_set(err, TV_ENOMEM, NULL, -1, "out of memory");
+    goto done;
+  }
+  for (uint32_t ti = 0; ti < st->t.n_threads; ti++) {
+    const tv_slices_t *sl = &st->t.threads[ti].slices;
+    for (uint64_t r = 0; r < sl->n; r++) used[sl->name[r]] = used[sl->detail[r]] = 1;
+  }
   double deadline = now_s() + (o->budget_s > 0 ? o->budget_s : 2.0);
   for (uint32_t id = 1; id < out->n_strings; id++) {
+    if (!used[id]) continue;
     if ((id & 63) == 0 && now_s() > deadline) {
+      free(used);
       rc = tv_error_set(err, TV_EUSAGE, NULL, -1,
                         "the pattern took too long to match; simplify it");
       goto done;
@@ -160,6 +174,7 @@ int tv_search_run(const tv_store_t *st, const tv_search_opts_t *o, tv_search_t *
       out->strings_matched++;
     }
   }
+  free(used);
   /* 2. slices, only when some string matched */
   if (out->strings_matched) {
     w.matched = out->matched;

@@ -66,6 +66,12 @@ typedef struct tv_summary {
   tv_intern_t keys;       /* private: key strings */
 } tv_summary_t;
 
+/** Refuses regular expressions that make glibc's regcomp explode in time,
+ *  memory or stack (bounded repetitions like (.*){1,32000}, deep nesting):
+ *  at most 256 bytes, 16 levels of groups, repetition bounds up to 100 and 4
+ *  bounded repetitions. 0, or TV_EUSAGE with a message in err. */
+int tv_regex_check(const char *pattern, tv_error_t *err);
+
 /** parses "name", "detail", ...; -1 when unknown */
 int tv_group_by_parse(const char *s);
 const char *tv_group_by_name(tv_group_by_t g);
