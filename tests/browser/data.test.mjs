@@ -127,3 +127,25 @@ test("string table merges tile strings and rebuilds from the cache past its cap"
   assert.equal(t.get(1), "a");
   assert.equal(t.get(4), undefined);
 });
+
+test("query cache: one request per query, parameters in any order, byte budget", async () => {
+  const { QueryCache } = await load("query_cache.js");
+  const calls = [];
+  const q = new QueryCache(async (endpoint, params) => {
+    calls.push(endpoint + JSON.stringify(params));
+    return { json: { endpoint, n: calls.length }, bytes: params.big ? 4000 : 100 };
+  }, 10000);
+  const [a, b] = await Promise.all([q.get("stats", { group_by: "name", start: 1 }), q.get("stats", { start: 1, group_by: "name", filter: "" })]);
+  assert.equal(calls.length, 1, "same query (empty parameters ignored): one fetch");
+  assert.equal(a, b);
+  assert.equal(q.peek("stats", { start: 1, group_by: "name" }), a);
+  await q.get("flamegraph", { big: 1 }); // 12000 "bytes" parsed: over half the budget, not kept
+  assert.equal(q.peek("flamegraph", { big: 1 }), undefined);
+  await q.get("flamegraph", { big: 1 });
+  assert.equal(calls.length, 3);
+  for (let i = 0; i < 40; i++) await q.get("search", { q: "x" + i });
+  assert.ok(q.stats().bytes <= 10000 && q.stats().entries <= 24, JSON.stringify(q.stats()));
+  assert.equal(q.peek("stats", { start: 1, group_by: "name" }), undefined, "the oldest answers go first");
+  assert.ok(q.peek("search", { q: "x39" }));
+  await assert.rejects(new QueryCache(async () => Promise.reject(new Error("400 bad regex"))).get("search", { q: "(" }), /bad regex/);
+});

@@ -62,4 +62,21 @@ export const api = {
   },
   event: (id, track, eventId) => getJSON(`/api/traces/${enc(id)}/event?track=${track}&id=${eventId}`),
   overview: (id, buckets) => getJSON(`/api/traces/${enc(id)}/overview?buckets=${buckets}`),
+  /** The analysis endpoints: flamegraph, stats, search; params is a plain
+   *  object of query parameters (undefined and null ones are left out).
+   *  Resolves to {json, bytes}. */
+  analysis: async (id, endpoint, params) => {
+    const { text, json } = await request(`/api/traces/${enc(id)}/${endpoint}${queryString(params)}`);
+    return { json, bytes: text.length };
+  },
 };
+
+/** {a: 1, b: "x y"} -> "?a=1&b=x%20y" ("" when empty). */
+export function queryString(params) {
+  const parts = [];
+  for (const [k, v] of Object.entries(params || {})) {
+    if (v === undefined || v === null || v === "") continue;
+    parts.push(enc(k) + "=" + enc(String(v)));
+  }
+  return parts.length ? "?" + parts.join("&") : "";
+}

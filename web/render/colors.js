@@ -91,5 +91,8 @@ export const UI = {
   counterFill: "rgba(46, 125, 200, 0.28)",
   counterLine: "#2e7dc8",
   window: "rgba(11, 92, 213, 0.12)",
+  rangeOutside: "rgba(20, 30, 45, 0.10)",
+  rangeEdge: "rgba(11, 92, 213, 0.85)",
+  rangeFill: "rgba(11, 92, 213, 0.16)",
   windowEdge: "#0b5cd5",
 };

@@ -1,6 +1,6 @@
 // ruler.js: the time axis. Ticks at 1-2-5 steps, labels relative to the
 // trace origin in a unit that suits the step ("3.005 ms").
-import { formatTime } from "../model/format.js";
+import { formatTime, formatDuration } from "../model/format.js";
 import { UI } from "./colors.js";
 
 const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
@@ -28,6 +28,8 @@ export function ticks(scale, minPx = 100) {
  *   scale               TimeScale
  *   hoverNs             time under the mouse, or null
  *   highlight           [a, b] ns to mark (the selected slice), or null
+ *   range               [a, b] ns, the selected range (drawn as a band with
+ *                       its duration), or null
  * Returns the tick times (ns), for the grid lines of the tracks.
  */
 export function drawRuler(ctx, opts) {
@@ -50,6 +52,8 @@ export function drawRuler(ctx, opts) {
     ctx.fillRect(Math.round(a), 0, 1, height);
     ctx.fillRect(Math.round(b), 0, 1, height);
   }
+
+  if (opts.range) drawRange(ctx, opts);
 
   // Pick a spacing wide enough for the longest label at this zoom.
   let minPx = 90;
@@ -80,6 +84,8 @@ export function drawRuler(ctx, opts) {
   ctx.fillStyle = UI.separator;
   ctx.fillRect(x0, height - 1, width, 1);
 
+  if (opts.rangeLabel) drawRangeLabel(ctx, opts);
+
   if (opts.hoverNs != null && opts.hoverNs >= scale.t0 && opts.hoverNs <= scale.t1) {
     const x = Math.round(x0 + scale.nsToPx(opts.hoverNs));
     const label = formatTime(opts.hoverNs, scale.nsPerPx());
@@ -95,6 +101,38 @@ export function drawRuler(ctx, opts) {
   }
   ctx.restore();
   return t.ticks;
+}
+
+/** The selected range: a band, its edges and its duration in a pill. */
+function drawRange(ctx, opts) {
+  const { x0, width, height, scale } = opts;
+  const [ta, tb] = opts.range;
+  const a = x0 + scale.nsToPx(ta);
+  const b = x0 + scale.nsToPx(tb);
+  const xa = Math.max(x0, a);
+  const xb = Math.min(x0 + width, b);
+  ctx.fillStyle = UI.rangeEdge;
+  if (a >= x0 && a <= x0 + width) ctx.fillRect(Math.round(a), 0, 1, height);
+  if (b >= x0 && b <= x0 + width) ctx.fillRect(Math.round(b), 0, 1, height);
+  if (xb > xa) {
+    ctx.fillStyle = UI.rangeFill;
+    ctx.fillRect(xa, 0, xb - xa, height);
+    opts.rangeLabel = [xa, xb];
+  }
+}
+
+/** The duration pill of the selected range, drawn over the tick labels. */
+function drawRangeLabel(ctx, opts) {
+  const [xa, xb] = opts.rangeLabel;
+  const [ta, tb] = opts.range;
+  const label = formatDuration(tb - ta);
+  const w = ctx.measureText(label).width + 12;
+  const cx = Math.max(opts.x0 + w / 2 + 1, Math.min(opts.x0 + opts.width - w / 2 - 1, (xa + xb) / 2));
+  ctx.fillStyle = UI.rangeEdge;
+  roundRect(ctx, cx - w / 2, 3, w, opts.height - 8, 3);
+  ctx.fill();
+  ctx.fillStyle = "#ffffff";
+  ctx.fillText(label, cx - w / 2 + 6, opts.height / 2 - 1);
 }
 
 function roundRect(ctx, x, y, w, h, r) {

@@ -32,10 +32,15 @@ const ELLIPSIS = "…";
  *   str(id) -> text    string table lookup
  *   grid               tick times (ns) for vertical grid lines, or null
  *   selected, hover    {track, id, start, dur, depth} or null
- * Returns stats: {slices, summaries, instants, placeholders, fallbacks, labels, sample}.
+ *   highlight          a matcher (model/highlight.js) or null: matching slices
+ *                      keep their colour and get an outline, the rest are dimmed
+ *   range              the selected range [a, b] (ns) or null: the time outside
+ *                      it is shaded
+ * Returns stats: {slices, summaries, instants, placeholders, fallbacks, labels,
+ * highlighted, sample}.
  */
 export function drawTimeline(ctx, f) {
-  const st = { slices: 0, summaries: 0, instants: 0, placeholders: 0, fallbacks: 0, labels: 0, sample: null };
+  const st = { slices: 0, summaries: 0, instants: 0, placeholders: 0, fallbacks: 0, labels: 0, highlighted: 0, sample: null };
   ctx.save();
   ctx.beginPath();
   ctx.rect(f.x0, 0, f.width, f.height);
@@ -66,8 +71,24 @@ export function drawTimeline(ctx, f) {
       drawCounterRow(ctx, f, row, top, st);
     }
   }
+  if (f.range) drawRangeShade(ctx, f);
   ctx.restore();
   return st;
+}
+
+/** Shades the time outside the selected range and marks its edges. */
+function drawRangeShade(ctx, f) {
+  const [a, b] = f.range;
+  const xa = Math.max(f.x0, f.x0 + f.scale.nsToPx(a));
+  const xb = Math.min(f.x0 + f.width, f.x0 + f.scale.nsToPx(b));
+  ctx.fillStyle = UI.rangeOutside;
+  if (xa > f.x0) ctx.fillRect(f.x0, 0, Math.min(xa, f.x0 + f.width) - f.x0, f.height);
+  if (xb < f.x0 + f.width) ctx.fillRect(Math.max(xb, f.x0), 0, f.x0 + f.width - Math.max(xb, f.x0), f.height);
+  ctx.fillStyle = UI.rangeEdge;
+  for (const t of [a, b]) {
+    const x = Math.round(f.x0 + f.scale.nsToPx(t));
+    if (x >= f.x0 && x <= f.x0 + f.width) ctx.fillRect(x, 0, 1, f.height);
+  }
 }
 
 function drawProcessRow(ctx, f, row, top) {
@@ -222,6 +243,7 @@ function drawThreadTile(ctx, f, row, top, tile, seen, st) {
   const right = x0 + width + 2;
   const baseY = top + TRACK_PAD_TOP;
   const s = tile.slices;
+  const hl = f.highlight;
 
   // Summaries first: they sit between slices at the same depth.
   const m = tile.summaries;
@@ -232,7 +254,8 @@ function drawThreadTile(ctx, f, row, top, tile, seen, st) {
     const x = x0 + (tile.t0 + m.bucket[k] * tile.bucketNs - scale.t0) / npp;
     if (x + bw < left || x > right) continue;
     const c = colorFor(f.str(m.name[k]) || "");
-    ctx.fillStyle = c.shade(Math.min(1, m.busy[k] / tile.bucketNs));
+    const dim = hl && !hl.summary(m.name[k], row.track);
+    ctx.fillStyle = c.shade(dim ? 0 : Math.min(1, m.busy[k] / tile.bucketNs));
     ctx.fillRect(snap(x, dpr), baseY + d * ROW_H, Math.max(1, snap(bw, dpr)), SLICE_H);
     st.summaries++;
   }
@@ -257,8 +280,15 @@ function drawThreadTile(ctx, f, row, top, tile, seen, st) {
     const name = f.str(s.name[k]) || "";
     const c = colorFor(name);
     const y = baseY + d * ROW_H;
-    ctx.fillStyle = c.fill;
+    const on = hl ? hl.slice(s.name[k], s.detail[k], row.track) : true;
+    ctx.fillStyle = on ? c.fill : c.shade(0);
     ctx.fillRect(xl, y, w - gap, SLICE_H);
+    if (hl && on) {
+      ctx.strokeStyle = c.stroke;
+      ctx.lineWidth = 1;
+      if (w >= 3) ctx.strokeRect(xl + 0.5, y + 0.5, w - gap - 1, SLICE_H - 1);
+      st.highlighted++;
+    }
     st.slices++;
     // The sample (for tests): the widest visible slice, preferring nested
     // ones (they have parents to show).
@@ -276,7 +306,7 @@ function drawThreadTile(ctx, f, row, top, tile, seen, st) {
       const avail = Math.min(xr, x0 + width) - tx - 4;
       const shown = elide(ctx, text, avail);
       if (shown) {
-        ctx.fillStyle = c.text;
+        ctx.fillStyle = on ? c.text : UI.textMuted;
         ctx.fillText(shown, tx, y + SLICE_H / 2 + 0.5);
         st.labels++;
       }

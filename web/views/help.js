@@ -6,12 +6,18 @@ const KEYS = [
   ["Ctrl + wheel, pinch", "zoom around the mouse"],
   ["Wheel", "scroll the tracks; horizontal wheel or Shift + wheel pans"],
   ["Drag", "pan (left button)"],
+  ["Shift + drag", "select a time range (or drag on the time ruler); the flame graph, statistics and search follow it"],
+  ["Click the ruler", "clear the selected range"],
   ["Click", "select a slice and show its details"],
   ["0 or F", "zoom to fit the whole trace"],
   ["Z", "zoom to the selected slice"],
   ["Click a process", "collapse or expand its threads"],
   ["Minimap", "click or drag to move the visible window"],
-  ["Esc", "close panels, clear the selection"],
+  ["1 / 2 / 3", "timeline / flame graph / statistics"],
+  ["/", "search names and details (Enter: next match, Shift + Enter: previous)"],
+  ["n / N", "next / previous search match"],
+  ["Click a frame", "flame graph: zoom into it; Backspace zooms out; right-click for callers and callees"],
+  ["Esc", "close panels, clear the selection, then the range"],
   ["?", "show or hide this help"],
 ];
 
@@ -54,7 +60,9 @@ export class HelpOverlay {
     }
     const foot = document.createElement("p");
     foot.className = "muted";
-    foot.textContent = "The address bar always holds the current view: copy it to share exactly what you see.";
+    foot.textContent =
+      "The address bar always holds the current view (view, range, selection, search, grouping, flame graph zoom): " +
+      "Copy link shares exactly what you see; Back and Forward move between views.";
     card.append(title, t, foot);
     this.el.appendChild(card);
     this.built = true;

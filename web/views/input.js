@@ -5,10 +5,12 @@
 //   step at once, holding keeps moving smoothly (driven by the frame loop);
 //   Ctrl/Cmd + wheel and trackpad pinch (which Chromium sends as ctrl+wheel)
 //   zoom around the mouse; vertical wheel scrolls the tracks; horizontal
-//   wheel (or Shift + wheel) pans; a left-button drag pans both ways.
+//   wheel (or Shift + wheel) pans; a left-button drag pans both ways;
+//   Shift + drag selects a time range (as a drag on the time ruler does).
 // The view object provides: scale, zoomAt(factor, px|null), panPx(dx),
 // scrollBy(dy), fit(), zoomToSelection(), requestRedraw(), clickAt(x, y),
-// hoverAt(x, y, clientX, clientY), leave(), viewHeight(), timeX(canvasX).
+// hoverAt(x, y, clientX, clientY), leave(), viewHeight(), timeX(canvasX),
+// rangeDrag(canvasX0, canvasX1, done).
 
 const TAP_ZOOM = 0.7; // one W tap shows 70% of the span
 const HOLD_DELAY_MS = 150;
@@ -141,7 +143,7 @@ export class PanZoomInput {
   mouseDown(e, canvas) {
     if (e.button !== 0) return;
     const r = canvas.getBoundingClientRect();
-    this.drag = { x: e.clientX, y: e.clientY, lastX: e.clientX, lastY: e.clientY, moved: false, ox: r.left, oy: r.top };
+    this.drag = { x: e.clientX, y: e.clientY, lastX: e.clientX, lastY: e.clientY, moved: false, ox: r.left, oy: r.top, range: e.shiftKey };
     e.preventDefault();
   }
 
@@ -150,10 +152,12 @@ export class PanZoomInput {
     if (d) {
       if (!d.moved && Math.hypot(e.clientX - d.x, e.clientY - d.y) >= DRAG_THRESHOLD_PX) {
         d.moved = true;
-        canvas.classList.add("dragging");
+        canvas.classList.add(d.range ? "selecting" : "dragging");
         this.view.leave();
       }
-      if (d.moved) {
+      if (d.moved && d.range) {
+        this.view.rangeDrag(d.x - d.ox, e.clientX - d.ox, false);
+      } else if (d.moved) {
         this.view.panPx(d.lastX - e.clientX);
         this.view.scrollBy(d.lastY - e.clientY);
         d.lastX = e.clientX;
@@ -170,7 +174,8 @@ export class PanZoomInput {
     const d = this.drag;
     if (!d) return;
     this.drag = null;
-    canvas.classList.remove("dragging");
-    if (!d.moved && e.button === 0) this.view.clickAt(d.x - d.ox, d.y - d.oy);
+    canvas.classList.remove("dragging", "selecting");
+    if (d.moved && d.range) this.view.rangeDrag(d.x - d.ox, e.clientX - d.ox, true);
+    else if (!d.moved && e.button === 0) this.view.clickAt(d.x - d.ox, d.y - d.oy);
   }
 }

@@ -21,7 +21,8 @@ export class TimelineView {
   /**
    * els: {root, minimap, ruler, tracks (canvas), tracksBox, status}
    * o:   {traceId, meta, api, events (EventCache), tooltip, details,
-   *       initial: {range, selected}, onChange(), budgetBytes}
+   *       initial: {range, selected, rangeSel, collapsed}, onChange(),
+   *       onRangeSelect([a, b] | null), budgetBytes}
    */
   constructor(els, o) {
     this.els = els;
@@ -38,7 +39,10 @@ export class TimelineView {
       onLoad: () => this.requestRedraw(),
       budgetBytes: o.budgetBytes,
     });
-    this.tracks = new TrackList(this.meta);
+    this.tracks = new TrackList(this.meta, (o.initial && o.initial.collapsed) || []);
+    this.rangeSel = (o.initial && o.initial.rangeSel) || null; // the selected range [a, b] ns
+    this.rangeLive = null; // while dragging
+    this.highlight = null; // a matcher (model/highlight.js)
     this.selected = null; // {track, id, start, dur, depth}
     this.hover = null; // a hit (render/timeline.js)
     this.hoverNs = null;
@@ -56,6 +60,7 @@ export class TimelineView {
     this.input = new PanZoomInput(this);
     this.input.attach(els.tracks, els.root);
     this.bindMinimap();
+    this.bindRuler();
     this.ro = new ResizeObserver(() => {
       this.needResize = true;
       this.requestRedraw();
@@ -75,6 +80,7 @@ export class TimelineView {
     if (this.raf) cancelAnimationFrame(this.raf);
     this.raf = 0;
     for (const off of this.minimapOff || []) off();
+    for (const off of this.rulerOff || []) off();
     this.cache.clear();
   }
 
@@ -145,9 +151,11 @@ export class TimelineView {
     rctx.clearRect(0, 0, W, rh);
     leftLabel(rctx, rh, formatDuration(scale.span), "visible");
     const sel = this.selected;
+    const range = this.rangeLive || this.rangeSel;
     const grid = drawRuler(rctx, {
-      x0, width: tw, height: rh, scale, hoverNs: this.hoverNs,
+      x0, width: tw, height: rh, scale, hoverNs: this.rangeLive ? null : this.hoverNs,
       highlight: sel && sel.start != null ? [sel.start, sel.start + sel.dur] : null,
+      range,
     });
 
     // tracks
@@ -159,6 +167,7 @@ export class TimelineView {
       getTile: (t, l, i) => this.cache.get(t, l, i),
       str: (id) => this.strings.get(id),
       grid, selected: sel, hover: this.hover && this.hover.kind === "slice" ? this.hover : null,
+      highlight: this.highlight, range,
     };
     const st = drawTimeline(ctx, f);
     this.tracks.drawNames(ctx, rows, H);
@@ -185,7 +194,7 @@ export class TimelineView {
     this.frames++;
     this.updateStatus();
     if (moving) this.requestRedraw();
-    const key = `${scale.t0},${scale.t1},${sel ? sel.track + ":" + sel.id : ""}`;
+    const key = `${scale.t0},${scale.t1},${sel ? sel.track + ":" + sel.id : ""},${[...this.tracks.collapsed].join(".")}`;
     if (key !== this.lastKey) {
       this.lastKey = key;
       this.o.onChange && this.o.onChange();
@@ -374,6 +383,109 @@ export class TimelineView {
     this.changed();
   }
 
+  // ------------------------------------------------------------ range selection
+
+  /** Canvas x (tracks or ruler) to ns inside the trace. */
+  canvasXToNs(x) {
+    const t = this.scale.pxToNs(Math.max(0, Math.min(this.width - NAME_W, x - NAME_W)));
+    return Math.max(0, Math.min(this.scale.duration, t));
+  }
+
+  /** A range drag from canvas x0 to x1 (Shift+drag on the tracks, drag on the ruler). */
+  rangeDrag(xa, xb, done) {
+    const a = this.canvasXToNs(Math.min(xa, xb));
+    const b = this.canvasXToNs(Math.max(xa, xb));
+    const ok = Math.abs(xb - xa) >= 3 && b > a;
+    this.rangeLive = done || !ok ? null : [a, b];
+    if (done && ok) {
+      this.rangeSel = [Math.round(a), Math.max(Math.round(a) + 1, Math.round(b))];
+      this.o.onRangeSelect && this.o.onRangeSelect(this.rangeSel);
+    }
+    this.requestRedraw();
+  }
+
+  /** Sets the selected range from outside (URL, clear button); no callback. */
+  setRangeSelection(r) {
+    this.rangeSel = r ? [r[0], r[1]] : null;
+    this.rangeLive = null;
+    this.requestRedraw();
+  }
+
+  zoomToRangeSelection() {
+    if (!this.rangeSel) return;
+    const [a, b] = this.rangeSel;
+    this.scale.reveal(a, b, 0.04);
+    this.changed();
+  }
+
+  /** The threads the analysis covers (null: all); the others' names are struck through. */
+  setThreadFilter(list) {
+    if (!list) this.tracks.excluded = null;
+    else {
+      const keep = new Set(list);
+      this.tracks.excluded = new Set([...this.tracks.byTrack.values()].filter((t) => t.kind === "thread" && !keep.has(t.track)).map((t) => t.track));
+    }
+    this.requestRedraw();
+  }
+
+  setHighlight(hl) {
+    this.highlight = hl;
+    this.requestRedraw();
+  }
+
+  bindRuler() {
+    const ru = this.els.ruler;
+    let drag = null;
+    const xOf = (e) => e.clientX - ru.getBoundingClientRect().left;
+    const down = (e) => {
+      if (e.button !== 0 || xOf(e) < NAME_W) return;
+      e.preventDefault();
+      drag = { x: xOf(e), moved: false };
+    };
+    const move = (e) => {
+      if (!drag) {
+        if (e.target === ru) {
+          const x = xOf(e);
+          ru.style.cursor = x >= NAME_W ? "col-resize" : "";
+          this.hoverNs = x >= NAME_W ? this.scale.pxToNs(x - NAME_W) : null;
+          this.requestRedraw();
+        }
+        return;
+      }
+      const x = xOf(e);
+      if (Math.abs(x - drag.x) >= 3) drag.moved = true;
+      if (drag.moved) this.rangeDrag(drag.x, x, false);
+    };
+    const up = (e) => {
+      if (!drag) return;
+      const d = drag;
+      drag = null;
+      if (d.moved) this.rangeDrag(d.x, xOf(e), true);
+      else if (this.rangeSel) {
+        // a click on the ruler clears the range
+        this.rangeSel = null;
+        this.o.onRangeSelect && this.o.onRangeSelect(null);
+        this.requestRedraw();
+      }
+    };
+    const leave = () => {
+      if (!drag) {
+        this.hoverNs = null;
+        this.requestRedraw();
+      }
+    };
+    ru.addEventListener("mousedown", down);
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+    ru.addEventListener("mouseleave", leave);
+    this.rulerOff = [
+      () => ru.removeEventListener("mousedown", down),
+      () => window.removeEventListener("mousemove", move),
+      () => window.removeEventListener("mouseup", up),
+      () => ru.removeEventListener("mouseleave", leave),
+    ];
+  }
+
   // ------------------------------------------------------------ minimap
 
   bindMinimap() {
@@ -452,6 +564,9 @@ export class TimelineView {
         placeholders: this.last.placeholders, fallbacks: this.last.fallbacks, labels: this.last.labels, rows: this.last.rows,
       },
       slicesDrawn: this.last.slices,
+      highlighted: this.last.highlighted,
+      rangeSel: this.rangeSel ? [...this.rangeSel] : null,
+      collapsed: [...this.tracks.collapsed],
       frameMs: this.last.ms,
       sample: this.last.sample ? { ...this.last.sample } : null,
       nameColumn: NAME_W,

@@ -21,7 +21,7 @@ export class Tooltip {
   }
 
   show(hit, clientX, clientY) {
-    const key = hit.kind + ":" + hit.track + ":" + (hit.id ?? hit.start) + ":" + (hit.depth ?? "");
+    const key = hit.key || hit.kind + ":" + hit.track + ":" + (hit.id ?? hit.start) + ":" + (hit.depth ?? "");
     if (key !== this.key) {
       this.key = key;
       this.hit = hit;
@@ -110,6 +110,12 @@ export class Tooltip {
         row("Range", `${formatCount(r.min)} … ${formatCount(r.max)}`);
       }
       row("Process", `${hit.process || "pid " + hit.pid} (pid ${hit.pid})`);
+    } else if (hit.kind === "info") {
+      // a ready-made card: {title, detail, rows: [[label, value]], hint}
+      add("tt-name", hit.title || "");
+      if (hit.detail) add("tt-detail", hit.detail);
+      for (const [k, v] of hit.rows || []) row(k, v);
+      if (hit.hint) add("tt-hint", hit.hint);
     } else if (hit.kind === "instant") {
       add("tt-name", hit.name || "(instant)");
       row("Instants", formatCount(hit.count));

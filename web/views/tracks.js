@@ -19,6 +19,7 @@ export class TrackList {
     this.collapsed = new Set(collapsed);
     this.scrollY = 0;
     this.hoverPid = null;
+    this.excluded = null; // Set of thread tracks left out of the analysis, or null
     this.byTrack = new Map();
     for (const p of meta.processes || []) for (const t of p.tracks) this.byTrack.set(t.track, { ...t, pid: p.pid, process: p.name });
     this.rebuild();
@@ -141,9 +142,15 @@ export class TrackList {
         ctx.fillRect(0, top + row.height - 1, NAME_W, 1);
         const y = top + (row.kind === "thread" && row.depthRows ? TRACK_PAD_TOP + ROW_H / 2 : row.height / 2);
         ctx.font = FONT;
-        ctx.fillStyle = row.kind === "thread" && !row.slices ? UI.textMuted : UI.text;
+        const out = row.kind === "thread" && this.excluded && this.excluded.has(row.track);
+        ctx.fillStyle = (row.kind === "thread" && !row.slices) || out ? UI.textMuted : UI.text;
         const label = elide(ctx, row.label, NAME_W - 30) || "";
         ctx.fillText(label, 22, y + 0.5);
+        if (out) {
+          // left out of the flame graph, statistics and search: struck through
+          const w = ctx.measureText(label).width;
+          ctx.fillRect(22, Math.round(y) + 0.5, w, 1);
+        }
         if (row.height >= 40) {
           ctx.font = FONT_SMALL;
           ctx.fillStyle = UI.textMuted;
