@@ -702,10 +702,11 @@ static void api_search(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_
   for (size_t i = 0; i < res.n_hits; i++) {
     const tv_slices_t *sl = &st->t.threads[res.hits[i].thread].slices;
     uint64_t r = res.hits[i].row;
-    json_array_append_new(results, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+    json_array_append_new(results, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
         "track", (json_int_t)track_of_thread(s, res.hits[i].thread), "id", (json_int_t)r,
         "name", (json_int_t)sl->name[r], "detail", (json_int_t)sl->detail[r],
-        "start", (json_int_t)(sl->start_ns[r] - st->min_ns), "dur", (json_int_t)sl->dur_ns[r]));
+        "start", (json_int_t)(sl->start_ns[r] - st->min_ns), "dur", (json_int_t)sl->dur_ns[r],
+        "depth", (json_int_t)sl->depth[r]));
     add_string(s, strings, sl->name[r]);
     add_string(s, strings, sl->detail[r]);
   }
