@@ -22,7 +22,10 @@
 #include "traceview/str.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <unistd.h>
+#include <uv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +43,10 @@ typedef struct scan {
   const tv_open_opts_t *opts;
   const char *next_progress;
   uint64_t n_events;
+  _Atomic uint64_t *progress_bytes; /* chunk scans: shared count instead of a callback */
+  const char *progress_mark;
+  tv_builder_t **extra;             /* builders of later chunks, in file order */
+  size_t n_extra;
 } scan_t;
 
 /* A string as found in the input: raw bytes between the quotes. */
@@ -751,7 +758,11 @@ static int emit_event(scan_t *s, const raw_event_t *ev) {
 
 static void report_progress(scan_t *s) {
   if (s->p >= s->next_progress) {
-    if (s->opts && s->opts->progress)
+    if (s->progress_bytes) {
+      atomic_fetch_add_explicit(s->progress_bytes, (uint64_t)(s->p - s->progress_mark),
+                                memory_order_relaxed);
+      s->progress_mark = s->p;
+    } else if (s->opts && s->opts->progress)
       s->opts->progress(s->opts->progress_ud, (uint64_t)(s->p - s->base),
                         (uint64_t)(s->end - s->base));
     s->next_progress = s->p + PROGRESS_STEP;
@@ -806,6 +817,194 @@ static int scan_event_list(scan_t *s, int *outcome, const char **cut) {
   }
 }
 
+/* ---- parallel scanning of the event list ----
+ *
+ * The list after '[' is cut into chunks at candidate event starts (a '{'
+ * after a ',' and white space), each scanned into its own builder on the
+ * libuv thread pool. A candidate can lie inside a string ("a},{b"), so a
+ * chunk's result is used only when the chunk before it ended exactly at its
+ * start on a clean event boundary; otherwise everything from the first
+ * unverified chunk is scanned again serially. The builders merge in file
+ * order (tv_store_build), so the index equals a serial pass. */
+
+#define DEFAULT_CHUNK_BYTES (16u << 20)
+#define MAX_CHUNKS 64
+
+typedef struct progress_tick {
+  uv_timer_t timer;
+  const tv_open_opts_t *opts;
+  _Atomic uint64_t bytes;
+  uint64_t base, total;
+  size_t pending;
+} progress_tick_t;
+
+typedef struct chunk {
+  uv_work_t work;
+  scan_t s;
+  tv_error_t err;
+  int rc, outcome;
+  const char *cut;
+  progress_tick_t *tick;
+} chunk_t;
+
+static void chunk_work(uv_work_t *w) {
+  chunk_t *c = w->data;
+  c->rc = scan_event_list(&c->s, &c->outcome, &c->cut);
+}
+
+static void chunk_done(uv_work_t *w, int status) {
+  (void)status;
+  chunk_t *c = w->data;
+  if (--c->tick->pending == 0) uv_close((uv_handle_t *)&c->tick->timer, NULL);
+}
+
+static void on_tick(uv_timer_t *t) {
+  progress_tick_t *pt = t->data;
+  if (pt->opts && pt->opts->progress)
+    pt->opts->progress(pt->opts->progress_ud, pt->base + atomic_load(&pt->bytes), pt->total);
+}
+
+/* A '{' after ',' and white space, at or after p. */
+static const char *find_candidate(const char *p, const char *end) {
+  while (p < end && (p = memchr(p, '{', (size_t)(end - p))) != NULL) {
+    const char *q = p - 1;
+    while (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t') q--;
+    if (*q == ',') return p;
+    p++;
+  }
+  return NULL;
+}
+
+static unsigned scan_threads(const tv_open_opts_t *opts) {
+  if (opts && opts->threads) return opts->threads;
+  const char *env = getenv("TRACEVIEW_THREADS");
+  if (env && atoi(env) > 0) return (unsigned)atoi(env);
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1;
+}
+
+/* Appends builder b to the later-chunk builders (taking it). */
+static int push_extra(scan_t *s, tv_builder_t *b) {
+  tv_builder_t **grown = realloc(s->extra, (s->n_extra + 1) * sizeof *grown);
+  if (!grown) return tv_error_set(s->err, TV_ENOMEM, s->file, -1, "out of memory");
+  s->extra = grown;
+  s->extra[s->n_extra++] = b;
+  return 0;
+}
+
+static tv_builder_t *new_builder(void) {
+  tv_builder_t *b = calloc(1, sizeof *b);
+  if (b && tv_builder_init(b) != 0) {
+    free(b);
+    b = NULL;
+  }
+  return b;
+}
+
+/* scan_event_list for the whole top-level list, in parallel when it is big. */
+static int scan_list_top(scan_t *s, int *outcome, const char **cut) {
+  size_t min_chunk = s->opts && s->opts->chunk_bytes ? s->opts->chunk_bytes : DEFAULT_CHUNK_BYTES;
+  size_t len = (size_t)(s->end - s->p);
+  size_t n = len / min_chunk, threads = scan_threads(s->opts);
+  if (n > threads) n = threads;
+  if (n > MAX_CHUNKS) n = MAX_CHUNKS;
+  const char *bounds[MAX_CHUNKS + 1];
+  size_t k = 0;
+  bounds[k++] = s->p;
+  for (size_t i = 1; i < n; i++) {
+    const char *c = find_candidate(s->p + len * i / n, s->end);
+    if (c && c > bounds[k - 1]) bounds[k++] = c;
+  }
+  n = k;
+  bounds[n] = s->end;
+  if (n < 2) return scan_event_list(s, outcome, cut);
+
+  chunk_t *chunks = calloc(n, sizeof *chunks);
+  progress_tick_t tick = {.opts = s->opts, .base = (uint64_t)(s->p - s->base),
+                          .total = (uint64_t)(s->end - s->base), .pending = n};
+  if (!chunks) return tv_error_set(s->err, TV_ENOMEM, s->file, -1, "out of memory");
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    chunk_t *c = &chunks[i];
+    c->s = *s;
+    c->s.p = c->s.progress_mark = bounds[i];
+    c->s.end = bounds[i + 1];
+    c->s.next_progress = bounds[i] + PROGRESS_STEP;
+    c->s.err = &c->err;
+    c->s.n_events = 0;
+    c->s.progress_bytes = &tick.bytes;
+    c->s.extra = NULL;
+    c->s.n_extra = 0;
+    c->tick = &tick;
+    c->work.data = c;
+    if (i > 0 && !(c->s.b = new_builder()))
+      rc = tv_error_set(s->err, TV_ENOMEM, s->file, -1, "out of memory");
+  }
+  if (rc == 0) {
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    uv_timer_init(&loop, &tick.timer);
+    tick.timer.data = &tick;
+    uv_timer_start(&tick.timer, on_tick, 100, 100);
+    for (size_t i = 0; i < n; i++) uv_queue_work(&loop, &chunks[i].work, chunk_work, chunk_done);
+    uv_run(&loop, UV_RUN_DEFAULT); /* returns once the last chunk closed the timer */
+    uv_loop_close(&loop);
+  }
+
+  /* Chunks count in order while each one ended exactly where the next began. */
+  size_t i = 0;
+  for (; rc == 0 && i < n; i++) {
+    chunk_t *c = &chunks[i];
+    if (c->rc) {
+      *s->err = c->err;
+      rc = c->rc;
+      break;
+    }
+    s->n_events += c->s.n_events;
+    if (i > 0) {
+      rc = push_extra(s, c->s.b);
+      if (rc == 0) c->s.b = NULL;
+    }
+    if (i + 1 < n && c->outcome == LIST_UNTERMINATED && c->s.p == bounds[i + 1]) continue;
+    if (i + 1 == n || c->outcome == LIST_CLOSED) {
+      /* The list ends in this chunk (what follows was never events). */
+      *outcome = c->outcome;
+      *cut = c->cut;
+      s->p = c->s.p;
+      break;
+    }
+    /* The next chunk began inside an event (a "},{" in a string): scan the
+     * rest serially from the event this chunk could not finish. */
+    tv_builder_t *b = new_builder();
+    if (!b) {
+      rc = tv_error_set(s->err, TV_ENOMEM, s->file, -1, "out of memory");
+      break;
+    }
+    scan_t rest = *s;
+    rest.b = b;
+    rest.p = c->outcome == LIST_TRUNCATED ? c->cut : c->s.p;
+    rest.n_events = 0;
+    rest.progress_bytes = NULL;
+    rc = scan_event_list(&rest, outcome, cut);
+    s->p = rest.p;
+    s->n_events += rest.n_events;
+    int prc = push_extra(s, b);
+    if (prc) {
+      tv_builder_free(b);
+      free(b);
+      rc = rc ? rc : prc;
+    }
+    break;
+  }
+  for (size_t j = 1; j < n; j++)
+    if (chunks[j].s.b) {
+      tv_builder_free(chunks[j].s.b);
+      free(chunks[j].s.b);
+    }
+  free(chunks);
+  return rc;
+}
+
 static void warn_truncated(scan_t *s, const char *cut) {
   s->trace->truncated = true;
   tv_trace_warn(s->trace, off_of(s, cut),
@@ -839,7 +1038,7 @@ static int read_array(scan_t *s) {
   int outcome;
   const char *cut = NULL;
   s->p++; /* '[' */
-  int rc = scan_event_list(s, &outcome, &cut);
+  int rc = scan_list_top(s, &outcome, &cut);
   if (rc) return rc;
   if (outcome == LIST_TRUNCATED) warn_truncated(s, cut);
   if (outcome == LIST_CLOSED) {
@@ -874,7 +1073,7 @@ static int read_object(scan_t *s, bool *is_event) {
       int outcome;
       const char *cut = NULL;
       s->p++;
-      if ((rc = scan_event_list(s, &outcome, &cut)) != 0) return rc;
+      if ((rc = scan_list_top(s, &outcome, &cut)) != 0) return rc;
       if (outcome == LIST_TRUNCATED) {
         warn_truncated(s, cut);
         return 0;
@@ -984,14 +1183,29 @@ static int chrome_read(tv_trace_t *t, const tv_open_opts_t *opts, tv_builder_t *
   }
   if (rc == SCAN_EOF) rc = tv_error_set(err, TV_ESYNTAX, t->map.path, (int64_t)t->map.len,
                                         "unexpected end of file");
+  tv_builder_t *all = rc ? NULL : malloc((1 + s.n_extra) * sizeof *all);
+  if (!rc && !all) rc = tv_error_set(err, TV_ENOMEM, t->map.path, -1, "out of memory");
   if (rc) {
+    for (size_t i = 0; i < s.n_extra; i++) {
+      tv_builder_free(s.extra[i]);
+      free(s.extra[i]);
+    }
+    free(s.extra);
     tv_builder_free(b);
     free(b);
     return rc;
   }
+  /* The first chunk's builder, then the later chunks', in file order. */
+  all[0] = *b;
+  free(b);
+  for (size_t i = 0; i < s.n_extra; i++) {
+    all[1 + i] = *s.extra[i];
+    free(s.extra[i]);
+  }
+  free(s.extra);
   if (opts && opts->progress) opts->progress(opts->progress_ud, t->map.len, t->map.len);
-  *builders = b;
-  *n_builders = 1;
+  *builders = all;
+  *n_builders = 1 + s.n_extra;
   return 0;
 }
 

@@ -21,6 +21,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 /* ---------------------------------------------------------------- diag */
 
@@ -465,7 +466,7 @@ static int cmp_key(const void *x, const void *y) {
 }
 
 /* Matches B/E marks into slices; marks are freed. */
-static int match_marks(tv_tables_t *t, tv_thread_t *th, int64_t end_of_trace) {
+static int match_marks(tv_diag_t *diag, tv_thread_t *th, int64_t end_of_trace) {
   tv_marks_t *m = &th->marks;
   if (m->n == 0) {
     marks_free(m);
@@ -490,20 +491,20 @@ static int match_marks(tv_tables_t *t, tv_thread_t *th, int64_t end_of_trace) {
       continue;
     }
     if (depth == 0) {
-      tv_diag_add(&t->diag, TV_DIAG_unmatched_end, (int64_t)m->off[i]);
+      tv_diag_add(diag, TV_DIAG_unmatched_end, (int64_t)m->off[i]);
       continue;
     }
     size_t b = stack[--depth];
     int64_t dur = m->ts_ns[i] - m->ts_ns[b];
-    rc = tv_builder_add_slice(t, th, m->ts_ns[b], dur < 0 ? 0 : dur, m->name[b],
+    rc = tv_builder_add_slice(NULL, th, m->ts_ns[b], dur < 0 ? 0 : dur, m->name[b],
                               m->detail[b], (uint16_t)m->cat[b], m->off[b]);
   }
   /* Close what is still open at the end of the trace, innermost first. */
   while (depth > 0 && rc == 0) {
     size_t b = stack[--depth];
-    tv_diag_add(&t->diag, TV_DIAG_unclosed_begin, (int64_t)m->off[b]);
+    tv_diag_add(diag, TV_DIAG_unclosed_begin, (int64_t)m->off[b]);
     int64_t dur = end_of_trace - m->ts_ns[b];
-    rc = tv_builder_add_slice(t, th, m->ts_ns[b], dur < 0 ? 0 : dur, m->name[b],
+    rc = tv_builder_add_slice(NULL, th, m->ts_ns[b], dur < 0 ? 0 : dur, m->name[b],
                               m->detail[b], (uint16_t)m->cat[b], m->off[b]);
   }
   free(keys);
@@ -561,7 +562,7 @@ static int sort_slices(tv_slices_t *s) {
 }
 
 /* Sets depth and self time; see invariants (2) and (3) in store.h. */
-static int nest_slices(tv_tables_t *t, tv_thread_t *th) {
+static int nest_slices(tv_diag_t *diag, tv_thread_t *th) {
   tv_slices_t *s = &th->slices;
   size_t *stack = malloc((s->n + 1) * sizeof *stack);
   if (!stack) return TV_ENOMEM;
@@ -576,7 +577,7 @@ static int nest_slices(tv_tables_t *t, tv_thread_t *th) {
     }
     size_t depth = top;
     if (depth > TV_MAX_DEPTH_STORED) {
-      tv_diag_add(&t->diag, TV_DIAG_depth_clamped, (int64_t)s->off[i]);
+      tv_diag_add(diag, TV_DIAG_depth_clamped, (int64_t)s->off[i]);
       depth = TV_MAX_DEPTH_STORED;
     }
     s->depth[i] = (uint16_t)depth;
@@ -587,7 +588,7 @@ static int nest_slices(tv_tables_t *t, tv_thread_t *th) {
       int64_t inside = (end < pend ? end : pend) - start;
       s->self_ns[p] -= inside;
       if (s->self_ns[p] < 0) s->self_ns[p] = 0;
-      if (end > pend) tv_diag_add(&t->diag, TV_DIAG_overlapping, (int64_t)s->off[i]);
+      if (end > pend) tv_diag_add(diag, TV_DIAG_overlapping, (int64_t)s->off[i]);
     }
     if (depth + 1 > levels) levels = (uint32_t)(depth + 1);
     if (s->dur_ns[i] > 0) stack[top++] = i;
@@ -670,6 +671,73 @@ static void update_range(tv_store_t *s, int64_t lo, int64_t hi) {
   if (hi > s->max_ns) s->max_ns = hi;
 }
 
+/* Steps 3-5 for one thread: independent of every other thread, so threads
+ * are finished in parallel; repairs are counted per thread and added up in
+ * thread order (counts add, first offsets take the minimum: as one pass). */
+typedef struct thread_job {
+  uv_work_t work;
+  tv_thread_t *th;
+  int64_t end_of_trace;
+  tv_diag_t diag;
+  int rc;
+} thread_job_t;
+
+static void finish_thread(uv_work_t *w) {
+  thread_job_t *j = w->data;
+  tv_thread_t *th = j->th;
+  int rc = match_marks(&j->diag, th, j->end_of_trace);
+  if (rc == 0) rc = sort_slices(&th->slices);
+  if (rc == 0) rc = nest_slices(&j->diag, th);
+  if (rc == 0) rc = group_by_depth(th);
+  if (rc == 0)
+    rc = sort_by_ts(th->instants.ts_ns, th->instants.n,
+                    (void **[]){(void **)&th->instants.name, (void **)&th->instants.off},
+                    (size_t[]){4, 8}, 2);
+  if (th->slices.n || th->instants.n || th->n_end_events) th->listed = true;
+  shrink_thread(th);
+  j->rc = rc;
+}
+
+static void finish_thread_done(uv_work_t *w, int status) {
+  (void)w;
+  (void)status;
+}
+
+static int finish_threads(tv_tables_t *t, int64_t end_of_trace) {
+  thread_job_t *jobs = calloc(t->n_threads + 1, sizeof *jobs);
+  if (!jobs) return TV_ENOMEM;
+  uint64_t events = 0;
+  for (size_t i = 0; i < t->n_threads; i++) {
+    jobs[i].th = &t->threads[i];
+    jobs[i].end_of_trace = end_of_trace;
+    jobs[i].work.data = &jobs[i];
+    tv_diag_init(&jobs[i].diag);
+    events += t->threads[i].slices.n + t->threads[i].marks.n;
+  }
+  if (events < (1u << 16) || t->n_threads < 2) {
+    for (size_t i = 0; i < t->n_threads; i++) finish_thread(&jobs[i].work);
+  } else {
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    for (size_t i = 0; i < t->n_threads; i++)
+      uv_queue_work(&loop, &jobs[i].work, finish_thread, finish_thread_done);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+  }
+  int rc = 0;
+  for (size_t i = 0; i < t->n_threads; i++) {
+    if (jobs[i].rc && !rc) rc = jobs[i].rc;
+    for (int k = 0; k < TV_DIAG_COUNT; k++) {
+      if (!jobs[i].diag.count[k]) continue;
+      int64_t off = jobs[i].diag.first_off[k];
+      if (!t->diag.count[k] || (off >= 0 && off < t->diag.first_off[k])) t->diag.first_off[k] = off;
+      t->diag.count[k] += jobs[i].diag.count[k];
+    }
+  }
+  free(jobs);
+  return rc;
+}
+
 /* [min, max] over slices, instants, counter samples (and B/E marks). */
 static void compute_range(tv_store_t *store, bool with_marks) {
   const tv_tables_t *t = &store->t;
@@ -708,20 +776,10 @@ int tv_store_build(tv_store_t *store, tv_builder_t *builders, size_t n, tv_error
   tv_tables_t *t = &store->t;
   /* Unclosed B close at the last timestamp seen anywhere, E marks included. */
   compute_range(store, true);
-  for (size_t i = 0; i < t->n_threads && rc == 0; i++) {
-    tv_thread_t *th = &t->threads[i];
-    rc = match_marks(t, th, store->max_ns);
-    if (rc == 0) rc = sort_slices(&th->slices);
-    if (rc == 0) rc = nest_slices(t, th);
-    if (rc == 0) rc = group_by_depth(th);
-    if (rc == 0)
-      rc = sort_by_ts(th->instants.ts_ns, th->instants.n,
-                      (void **[]){(void **)&th->instants.name, (void **)&th->instants.off},
-                      (size_t[]){4, 8}, 2);
-    if (th->slices.n || th->instants.n || th->n_end_events) th->listed = true;
-    shrink_thread(th);
-    store->n_slices += th->slices.n;
-    store->n_instants += th->instants.n;
+  rc = finish_threads(t, store->max_ns);
+  for (size_t i = 0; i < t->n_threads; i++) {
+    store->n_slices += t->threads[i].slices.n;
+    store->n_instants += t->threads[i].instants.n;
   }
   if (rc != 0) goto fail;
   /* The time range covers what is on the timeline: dropped E marks are not. */

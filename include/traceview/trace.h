@@ -21,6 +21,8 @@ typedef struct tv_open_opts {
   tv_progress_fn progress; /* may be NULL */
   void *progress_ud;
   const char *cache_dir;   /* for decompressed copies; NULL: the default */
+  unsigned threads;        /* scanning threads; 0: $TRACEVIEW_THREADS, else the cores */
+  size_t chunk_bytes;      /* smallest chunk worth a thread; 0: 16 MiB (tests lower it) */
 } tv_open_opts_t;
 
 typedef struct tv_warning {

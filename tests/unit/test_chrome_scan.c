@@ -183,12 +183,68 @@ static void test_chunks_real_traces(void) {
   chunked_equals_serial(TV_CORPUS_DIR "/node/tsc-speedscope.trace.json", 9);
 }
 
+/* The parallel scan (many small chunks on the libuv pool) equals one thread. */
+static void parallel_equals_serial(const char *what, const void *bytes, size_t len,
+                                   const char *path) {
+  tv_trace_t one, many;
+  tv_error_t err;
+  tv_open_opts_t o1 = {.threads = 1}, on = {.threads = 7, .chunk_bytes = 512};
+  int r1 = path ? tv_trace_open(&one, path, &o1, &err)
+                : tv_trace_open_memory(&one, bytes, len, what, &o1, &err);
+  CHECK_EQ(r1, 0);
+  int rn = path ? tv_trace_open(&many, path, &on, &err)
+                : tv_trace_open_memory(&many, bytes, len, what, &on, &err);
+  CHECK_EQ(rn, 0);
+  check_same_store(&one.store, &many.store);
+  CHECK_EQ(one.truncated, many.truncated);
+  CHECK_EQ(one.n_warnings, many.n_warnings);
+  printf("  %s: %llu events, parallel == serial\n", what,
+         (unsigned long long)one.store.t.n_raw_events);
+  tv_trace_close(&one);
+  tv_trace_close(&many);
+}
+
+static void test_parallel_real_traces(void) {
+  parallel_equals_serial("memchr", NULL, 0,
+                         TV_CORPUS_DIR "/rustc/memchr-2.5.0.O0.llvm_timings.json");
+  parallel_equals_serial("npm-ls", NULL, 0, TV_CORPUS_DIR "/node/npm-ls.trace.json");
+  parallel_equals_serial("tsc", NULL, 0, TV_CORPUS_DIR "/node/tsc-speedscope.trace.json");
+  parallel_equals_serial("big_trace (array)", NULL, 0, TV_CORPUS_DIR "/catapult/big_trace.json");
+}
+
+/* Chunk candidates inside strings ("},{" and ", {"), B/E pairs across chunk
+ * edges, multi-byte characters, and a list cut short or followed by keys. */
+static void test_parallel_adversarial(void) {
+  size_t cap = 1 << 20, n = 0;
+  char *buf = malloc(cap);
+  const char *tails[] = {"]}", "", "],\"metadata\":{\"a\":[1,{\"b\":\"},{\"}]}}",
+                         ",{\"ph\":\"X\",\"ts\":"};
+  for (int variant = 0; variant < 4; variant++) {
+    n = (size_t)snprintf(buf, cap, "{\"traceEvents\":[");
+    for (int i = 0; i < 3000; i++) {
+      const char *ph = i % 3 == 0 ? "B" : i % 3 == 1 ? "E" : "X";
+      n += (size_t)snprintf(buf + n, cap - n,
+                            "%s{\"name\":\"n%d},{\\\", {\\\"x\\\":1}, \xc3\xa9\",\"ph\":\"%s\","
+                            "\"ts\":%d,\"dur\":%d,\"pid\":1,\"tid\":%d,"
+                            "\"args\":{\"detail\":\"d,{\\\"%d\\\"}\"}}",
+                            i ? (i % 7 ? "," : ",\n  ") : "", i % 13, ph, i, i % 5, i % 4, i);
+    }
+    n += (size_t)snprintf(buf + n, cap - n, "%s", tails[variant]);
+    char what[32];
+    snprintf(what, sizeof what, "adversarial %d", variant);
+    parallel_equals_serial(what, buf, n, NULL);
+  }
+  free(buf);
+}
+
 int main(void) {
   static const check_case_t cases[] = {
       {"decimal to integer ns", test_decimal},
       {"utf-8 validation", test_utf8},
       {"strings: escapes, },{ and unicode", test_strings},
       {"chunked scan equals one pass on real traces", test_chunks_real_traces},
+      {"parallel scan equals one thread on real traces", test_parallel_real_traces},
+      {"parallel scan with candidates inside strings", test_parallel_adversarial},
       {NULL, NULL},
   };
   return check_run(cases);
