@@ -37,7 +37,7 @@ typedef struct server {
   uv_signal_t sigint, sigterm;
   uv_timer_t progress_timer;
   uv_work_t *jobs;
-  size_t n_done;
+  size_t n_done, n_started;
   tv_progress_t progress;
   bool quiet, open_browser, announced;
   int exit_code;
@@ -254,9 +254,22 @@ static void announce(server_t *sv) {
 
 static void index_job(uv_work_t *req) { tv_served_index(req->data); }
 
+#define MAX_CONCURRENT_INDEXING 2 /* each job also queues its chunks on the pool */
+
+static void index_done(uv_work_t *req, int status);
+
+static void start_next_job(server_t *sv) {
+  if (sv->n_started < sv->n) {
+    uv_work_t *w = &sv->jobs[sv->n_started];
+    w->data = &sv->traces[sv->n_started++];
+    uv_queue_work(sv->loop, w, index_job, index_done);
+  }
+}
+
 static void index_done(uv_work_t *req, int status) {
   (void)status;
   server_t *sv = req->loop->data;
+  start_next_job(sv);
   if (++sv->n_done == sv->n) {
     uv_timer_stop(&sv->progress_timer);
     announce(sv);
@@ -322,10 +335,7 @@ int tv_serve(tv_served_t *traces, size_t n, const tv_server_opts_t *opts) {
   uv_signal_start(&sv.sigint, on_signal, SIGINT);
   uv_signal_start(&sv.sigterm, on_signal, SIGTERM);
   sv.jobs = calloc(n, sizeof *sv.jobs);
-  for (size_t i = 0; i < n && sv.jobs; i++) {
-    sv.jobs[i].data = &traces[i];
-    uv_queue_work(&loop, &sv.jobs[i], index_job, index_done);
-  }
+  for (size_t i = 0; i < MAX_CONCURRENT_INDEXING && sv.jobs; i++) start_next_job(&sv);
   uv_run(&loop, UV_RUN_DEFAULT);
 
   /* Stop accepting, let in-flight requests finish, then tear down. */

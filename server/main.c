@@ -1,7 +1,10 @@
 /* main.c: `traceview COMMAND ...`: dispatch to the command table. */
 #include "cli.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const tv_command_t *const commands[] = {
     &tv_cmd_serve, &tv_cmd_info, &tv_cmd_summary, &tv_cmd_flamegraph, &tv_cmd_index, NULL,
@@ -28,7 +31,19 @@ static void print_help(FILE *out) {
           "help", "show help for a command");
 }
 
+/* Indexing jobs run on the libuv pool and queue their chunks on it too, so
+ * the pool needs room for both (libuv's default is 4 threads). Set before
+ * the pool starts. */
+static void size_thread_pool(void) {
+  if (getenv("UV_THREADPOOL_SIZE")) return;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  char n[16];
+  snprintf(n, sizeof n, "%ld", cores > 0 ? (cores * 2 + 4 > 128 ? 128 : cores * 2 + 4) : 8);
+  setenv("UV_THREADPOOL_SIZE", n, 1);
+}
+
 int main(int argc, char **argv) {
+  size_thread_pool();
   if (argc < 2) {
     print_help(stderr);
     return 2;
