@@ -349,8 +349,10 @@ int tv_builder_count_phase(tv_builder_t *b, const char *ph, size_t len) {
 
 /* --------------------------------------------------------------- merge */
 
-/* Appends src's rows to dst, remapping string ids with map. */
-static int append_thread(tv_thread_t *dst, const tv_thread_t *src, const uint32_t *map,
+/* Appends src's rows to dst, remapping string ids with map; src's columns
+ * are freed as soon as they are copied, so merging never holds two copies of
+ * more than one thread. */
+static int append_thread(tv_thread_t *dst, tv_thread_t *src, const uint32_t *map,
                          const uint16_t *cat_map) {
   const tv_slices_t *s = &src->slices;
   if (slices_reserve(&dst->slices, dst->slices.n + s->n) != 0) return TV_ENOMEM;
@@ -390,6 +392,9 @@ static int append_thread(tv_thread_t *dst, const tv_thread_t *src, const uint32_
   }
   dst->listed |= src->listed;
   dst->n_end_events += src->n_end_events;
+  slices_free(&src->slices);
+  instants_free(&src->instants);
+  marks_free(&src->marks);
   return 0;
 }
 
@@ -407,7 +412,7 @@ static int merge_builder(tv_tables_t *dst, tv_builder_t *src) {
   tv_intern_adopt_arena(&dst->strings, &src->strings);
   for (size_t i = 0; i < src->n_cats; i++) cat_map[i] = tv_builder_cat(dst, map[src->cats[i]]);
   for (size_t i = 0; i < src->n_threads; i++) {
-    const tv_thread_t *s = &src->threads[i];
+    tv_thread_t *s = &src->threads[i];
     tv_thread_t *d = tv_builder_thread(dst, s->pid, s->tid);
     if (!d || append_thread(d, s, map, cat_map) != 0) goto out;
   }
@@ -769,8 +774,11 @@ int tv_store_build(tv_store_t *store, tv_builder_t *builders, size_t n, tv_error
     memset(&builders[0], 0, sizeof builders[0]);
     first = 1;
   }
-  for (size_t i = first; i < n && rc == 0; i++) rc = merge_builder(&store->t, &builders[i]);
-  for (size_t i = first; i < n; i++) tv_builder_free(&builders[i]);
+  /* Each builder is freed once merged, to keep the peak low. */
+  for (size_t i = first; i < n; i++) {
+    if (rc == 0) rc = merge_builder(&store->t, &builders[i]);
+    tv_builder_free(&builders[i]);
+  }
   if (rc != 0) goto fail;
 
   tv_tables_t *t = &store->t;
