@@ -266,9 +266,27 @@ static void start_next_job(server_t *sv) {
   }
 }
 
+/* After a trace is ready, its default flame graph (the costliest first
+ * request on a big trace) is built in the background, so opening the view
+ * finds it cached. */
+static void warm_job(uv_work_t *req) {
+  tv_served_t *s = req->data;
+  if (atomic_load(&s->state) == TV_SERVED_READY) tv_served_whole_flame(s, TV_LABEL_BOTH, false);
+}
+
+static void warm_done(uv_work_t *req, int status) {
+  (void)status;
+  free(req);
+}
+
 static void index_done(uv_work_t *req, int status) {
   (void)status;
   server_t *sv = req->loop->data;
+  uv_work_t *warm = malloc(sizeof *warm);
+  if (warm) {
+    warm->data = req->data;
+    uv_queue_work(req->loop, warm, warm_job, warm_done);
+  }
   start_next_job(sv);
   if (++sv->n_done == sv->n) {
     uv_timer_stop(&sv->progress_timer);
