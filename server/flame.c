@@ -10,6 +10,7 @@
  * share it. */
 #include "traceview/flame.h"
 #include "traceview/demangle.h"
+#include "traceview/lod.h"
 #include "traceview/error.h"
 
 #include <stdlib.h>
@@ -21,16 +22,6 @@ typedef struct visit {
   uint64_t row;
   uint32_t tag;
 } visit_t;
-
-/* First row in [b, e) that ends after t or starts at or after t. */
-static uint64_t first_overlapping(const tv_slices_t *s, uint64_t b, uint64_t e, int64_t t) {
-  while (b < e) {
-    uint64_t m = b + (e - b) / 2;
-    if (s->start_ns[m] + s->dur_ns[m] > t || s->start_ns[m] >= t) e = m;
-    else b = m + 1;
-  }
-  return b;
-}
 
 uint64_t tv_walk_range(const tv_store_t *st, const bool *threads, int64_t t0, int64_t t1,
                        tv_walk_fn fn, void *ud) {
@@ -50,7 +41,7 @@ uint64_t tv_walk_range(const tv_store_t *st, const bool *threads, int64_t t0, in
     for (uint32_t d = 0; d < th->max_depth; d++) {
       uint64_t e = th->depth_begin[d + 1];
       size_t n_cur = 0, pi = 0;
-      for (uint64_t r = first_overlapping(s, th->depth_begin[d], e, t0);
+      for (uint64_t r = tv_slices_first_overlapping(s, th->depth_begin[d], e, t0);
            r < e && s->start_ns[r] < t1; r++) {
         int64_t start = s->start_ns[r], end = start + s->dur_ns[r];
         int64_t clipped = (end < t1 ? end : t1) - (start > t0 ? start : t0);

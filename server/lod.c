@@ -140,9 +140,7 @@ void tv_lod_free(tv_lod_t *lod) {
   memset(lod, 0, sizeof *lod);
 }
 
-/* First row in [b, e) that ends after t or starts at or after t. Both
- * start and end are non-decreasing within a depth (store.h invariant 1). */
-static uint64_t first_overlapping(const tv_slices_t *s, uint64_t b, uint64_t e, int64_t t) {
+uint64_t tv_slices_first_overlapping(const tv_slices_t *s, uint64_t b, uint64_t e, int64_t t) {
   while (b < e) {
     uint64_t m = b + (e - b) / 2;
     if (s->start_ns[m] + s->dur_ns[m] > t || s->start_ns[m] >= t) e = m;
@@ -192,7 +190,7 @@ size_t tv_lod_tile(const tv_lod_t *lod, const tv_thread_t *th, int64_t origin_ns
   bucket_acc_t acc[TV_TILE_BUCKETS];
   for (uint32_t d = 0; d < th->max_depth; d++) {
     uint64_t b = th->depth_begin[d], e = th->depth_begin[d + 1];
-    uint64_t r = first_overlapping(s, b, e, t0);
+    uint64_t r = tv_slices_first_overlapping(s, b, e, t0);
     if (level < lod->first_level || !lod->runs) {
       /* Few slices per tile at this zoom: scan them. */
       memset(acc, 0, sizeof acc);

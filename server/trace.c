@@ -3,6 +3,9 @@
 #include "traceview/decompress.h"
 #include "traceview/reader.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +48,11 @@ static int index_mapped(tv_trace_t *t, const tv_open_opts_t *opts, tv_error_t *e
     return rc;
   }
   t->index_seconds = now_seconds() - t0;
+#ifdef __GLIBC__
+  /* Sort buffers freed on pool threads stay in their malloc arenas: give
+   * them back, or the server holds them for its whole life. */
+  malloc_trim(0);
+#endif
   return 0;
 }
 

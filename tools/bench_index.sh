@@ -48,48 +48,18 @@ log() { echo "bench_index: $*" >&2; }
 
 # --- dependencies: jq parses traceview's JSON (and is the baseline), GNU
 # time gives peak RSS. Installed on demand so the script runs on a fresh box.
-need_pkgs=()
-command -v jq >/dev/null 2>&1 || need_pkgs+=(jq)
-[ -x /usr/bin/time ] || need_pkgs+=(time)
-command -v cmake >/dev/null 2>&1 || need_pkgs+=(cmake)
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-    log "installing ${need_pkgs[*]}"
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
-    $SUDO apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >&2
-fi
+source "$ROOT/tools/bench_lib.sh"
+bench_install jq:jq cmake:cmake /usr/bin/time:time
 
 # --- build (Release: the numbers users will see)
-mkdir -p "$DIR"
-log "building traceview and gen_trace (Release) in $BUILD"
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$DIR/cmake.log" 2>&1 ||
-    { cat "$DIR/cmake.log" >&2; exit 1; }
-cmake --build "$BUILD" -j "$(nproc)" --target traceview gen_trace >>"$DIR/cmake.log" 2>&1 ||
-    { tail -40 "$DIR/cmake.log" >&2; exit 1; }
+bench_build "$DIR/cmake.log"
 TV="$BUILD/traceview"
 GEN="$BUILD/gen_trace"
 
 # --- traces: cached by size, shape, seed and the generator's source, so a
 # changed generator never reuses stale files.
-GEN_REV=$(sha1sum "$ROOT/tools/gen_trace.c" | cut -c1-8)
 FILES=()
-for s in $SIZES; do
-    f="$DIR/$SHAPE-$s-seed$SEED-$GEN_REV.json"
-    for old in "$DIR/$SHAPE-$s-seed$SEED-"*.json; do
-        if [ -e "$old" ] && [ "$old" != "$f" ]; then
-            log "removing stale $old"; rm -f "$old"
-        fi
-    done
-    if [ -s "$f" ]; then
-        log "reusing $f"
-    else
-        log "generating $f"
-        "$GEN" --shape "$SHAPE" --size "$s" --seed "$SEED" -o "$f.tmp"
-        mv "$f.tmp" "$f"
-    fi
-    FILES+=("$f")
-done
+for s in $SIZES; do FILES+=("$(bench_trace "$SHAPE" "$s" "$SEED")"); done
 
 # Wall time of a command in seconds (ns resolution); output to /dev/null.
 now_ns() { date +%s%N; }

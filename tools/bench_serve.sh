@@ -58,45 +58,18 @@ log() { echo "bench_serve: $*" >&2; }
 
 # --- dependencies, installed on demand so the script runs on a fresh box:
 # wrk drives the load, python3 is the latency client, perf only for --perf.
-need_pkgs=()
-command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
-command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
-command -v cmake >/dev/null 2>&1 || need_pkgs+=(cmake)
-if [ "$PERF" = 1 ] && ! command -v perf >/dev/null 2>&1; then need_pkgs+=(linux-perf); fi
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-    log "installing ${need_pkgs[*]}"
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
-    $SUDO apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >&2
-fi
+source "$ROOT/tools/bench_lib.sh"
+bench_install wrk:wrk python3:python3 cmake:cmake
+if [ "$PERF" = 1 ]; then bench_install perf:linux-perf; fi
 
 # --- build (Release: the numbers users will see)
-mkdir -p "$DIR"
-log "building traceview and gen_trace (Release) in $BUILD"
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$DIR/serve-cmake.log" 2>&1 ||
-    { cat "$DIR/serve-cmake.log" >&2; exit 1; }
-cmake --build "$BUILD" -j "$(nproc)" --target traceview gen_trace >>"$DIR/serve-cmake.log" 2>&1 ||
-    { tail -40 "$DIR/serve-cmake.log" >&2; exit 1; }
+bench_build "$DIR/serve-cmake.log"
 TV="$BUILD/traceview"
 GEN="$BUILD/gen_trace"
 
 # --- the trace: cached by size, shape, seed and the generator's source (the
 # same names as tools/bench_index.sh, so the two share the cache).
-GEN_REV=$(sha1sum "$ROOT/tools/gen_trace.c" | cut -c1-8)
-f="$DIR/$SHAPE-$SIZE-seed$SEED-$GEN_REV.json"
-for old in "$DIR/$SHAPE-$SIZE-seed$SEED-"*.json; do
-    if [ -e "$old" ] && [ "$old" != "$f" ]; then
-        log "removing stale $old"; rm -f "$old"
-    fi
-done
-if [ -s "$f" ]; then
-    log "reusing $f"
-else
-    log "generating $f"
-    "$GEN" --shape "$SHAPE" --size "$SIZE" --seed "$SEED" -o "$f.tmp"
-    mv "$f.tmp" "$f"
-fi
+f=$(bench_trace "$SHAPE" "$SIZE" "$SEED")
 log "$(basename "$f"): warming the page cache"
 cat "$f" >/dev/null
 

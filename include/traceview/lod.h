@@ -71,6 +71,10 @@ typedef struct tv_tile_sink {
 size_t tv_lod_tile(const tv_lod_t *lod, const tv_thread_t *th, int64_t origin_ns,
                    uint32_t level, int64_t index, const tv_tile_sink_t *sink);
 
+/** first row of depth run [b, e) that ends after t or starts at or after t
+ *  (both bounds are sorted within a depth, store.h invariant 1) */
+uint64_t tv_slices_first_overlapping(const tv_slices_t *s, uint64_t b, uint64_t e, int64_t t);
+
 /** row of the slice at depth containing time t (absolute ns), or UINT64_MAX */
 uint64_t tv_thread_slice_at(const tv_thread_t *th, uint32_t depth, int64_t t);
 
