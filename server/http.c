@@ -58,7 +58,8 @@ static bool host_allowed(const server_t *sv, const char *host) {
   char name[300];
   memcpy(name, host, len + 1);
   char *colon = strrchr(name, ':');
-  if (colon && strchr(name, ']') < colon) { /* "[::1]:port" or "name:port" */
+  const char *bracket = strchr(name, ']');
+  if (colon && (!bracket || bracket < colon)) { /* "[::1]:port" or "name:port" */
     char port[16];
     snprintf(port, sizeof port, "%d", sv->port);
     if (strcmp(colon + 1, port) != 0) return false;
