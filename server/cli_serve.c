@@ -15,7 +15,12 @@ static const char usage[] =
     "ready; the page shows indexing progress if opened earlier. Ctrl-C stops.\n"
     "\n"
     "Options:\n"
-    "  --host ADDR  address to listen on (default 127.0.0.1: this machine only)\n"
+    "  --host ADDR  address to listen on (default 127.0.0.1: this machine only).\n"
+    "               Any other address (0.0.0.0 for all) needs an access token:\n"
+    "               a random one is made and the printed share links carry it\n"
+    "  --token T    use T as the access token (letters, digits, - and _)\n"
+    "  --no-auth    serve a non-loopback address without a token (anyone who\n"
+    "               can reach it can read the traces)\n"
     "  --port N     port (default 0: any free port; a taken port falls back to a\n"
     "               free one, and says so)\n"
     "  --open       open the viewer in the default browser (xdg-open)\n"
@@ -26,6 +31,7 @@ static int run_serve(int argc, char **argv) {
   static const struct option longopts[] = {
       {"host", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'p'},
       {"open", no_argument, NULL, 'o'},       {"quiet", no_argument, NULL, 'q'},
+      {"token", required_argument, NULL, 't'}, {"no-auth", no_argument, NULL, 'N'},
       {"help", no_argument, NULL, 'h'},       {0, 0, 0, 0},
   };
   tv_server_opts_t o = {.host = "127.0.0.1"};
@@ -44,10 +50,22 @@ static int run_serve(int argc, char **argv) {
         break;
       }
       case 'o': o.open_browser = true; break;
+      case 't': {
+        size_t len = strlen(optarg);
+        bool ok = len >= 8 && len <= 64;
+        for (const char *p = optarg; ok && *p; p++)
+          ok = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+               *p == '-' || *p == '_';
+        if (!ok)
+          return tv_cli_usage_error("serve", "--token expects 8..64 letters, digits, '-' or '_'");
+        o.token = optarg;
+        break;
+      }
+      case 'N': o.no_auth = true; break;
       case 'q': o.quiet = true; break;
       case 'h': fputs(usage, stdout); return 0;
       default:
-        if (optopt == 'H' || optopt == 'p')
+        if (optopt == 'H' || optopt == 'p' || optopt == 't')
           return tv_cli_usage_error("serve", "option '%s' needs a value", argv[optind - 1]);
         return tv_cli_usage_error("serve", "unknown option '%s'", argv[optind - 1]);
     }

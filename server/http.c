@@ -10,6 +10,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <sys/random.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <spawn.h>
@@ -41,6 +43,7 @@ typedef struct server {
   tv_progress_t progress;
   bool quiet, open_browser, announced;
   int exit_code;
+  char token[80];   /* "" when no token is needed (loopback, or --no-auth) */
 } server_t;
 
 /* ---- requests ---- */
@@ -73,7 +76,93 @@ static bool host_allowed(const server_t *sv, const char *host) {
   return strcasecmp(name, sv->host) == 0;
 }
 
+/* ---- access tokens (serving beyond this machine) ----
+ * A non-loopback --host needs a token: the printed share URL carries it as
+ * ?token=..., the first page load moves it into an HttpOnly, SameSite=Strict
+ * cookie and redirects to the same URL without it (so it does not leak in
+ * Referer or history), and every later request presents the cookie. */
+
+static bool is_loopback_host(const char *host) {
+  return !strcmp(host, "127.0.0.1") || !strcasecmp(host, "localhost") || !strcmp(host, "::1");
+}
+
+/* Constant-time comparison: the answer's timing says nothing of the token. */
+static bool token_equal(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  unsigned char diff = (unsigned char)(la != lb);
+  for (size_t i = 0; i < la && i < lb; i++) diff |= (unsigned char)(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+/* The value of cookie `name` in a Cookie header, copied into out. */
+static bool cookie_value(const char *header, const char *name, char *out, size_t cap) {
+  size_t nlen = strlen(name);
+  for (const char *p = header; p && *p;) {
+    while (*p == ' ' || *p == ';') p++;
+    const char *end = strchr(p, ';');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len > nlen && p[nlen] == '=' && !strncmp(p, name, nlen)) {
+      size_t v = len - nlen - 1;
+      if (v >= cap) return false;
+      memcpy(out, p + nlen + 1, v);
+      out[v] = '\0';
+      return true;
+    }
+    p = end;
+  }
+  return false;
+}
+
+static const char unauthorized_page[] =
+    "<!doctype html><meta charset=utf-8><title>traceview: link needed</title>"
+    "<body style=\"font:16px system-ui;max-width:40em;margin:4em auto\">"
+    "<h1>This traceview needs its share link</h1>"
+    "<p>The person running <code>traceview serve</code> printed a link that ends in "
+    "<code>?token=...</code>. Open that link (once per browser) to see the traces.</p>";
+
+/* 0: allowed; else the reply is set (401, or a 303 that moves the token
+ * into a cookie). */
+static int check_token(const server_t *sv, struct MHD_Connection *c, const char *url,
+                       tv_http_reply_t *r, bool *set_cookie) {
+  *set_cookie = false;
+  if (!sv->token[0]) return 0;
+  char got[96];
+  const char *cookies = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Cookie");
+  if (cookies && cookie_value(cookies, "tv_token", got, sizeof got) && token_equal(got, sv->token))
+    return 0;
+  const char *param = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+  if (param && token_equal(param, sv->token)) {
+    *set_cookie = true;
+    if (strncmp(url, "/api/", 5) != 0) { /* a page: drop the token from the address */
+      free(r->body);
+      r->body = strdup("");
+      r->len = 0;
+      r->status = 303;
+      r->content_type = "text/plain";
+      return 1;
+    }
+    return 0;
+  }
+  if (strncmp(url, "/api/", 5) == 0) {
+    tv_api_error(r, 401, "a share link with ?token=... is needed: ask whoever runs traceview serve");
+  } else {
+    r->body = strdup(unauthorized_page);
+    r->len = r->body ? strlen(r->body) : 0;
+    r->status = 401;
+    r->content_type = "text/html; charset=utf-8";
+  }
+  return 1;
+}
+
+static enum MHD_Result send_reply_with(struct MHD_Connection *c, tv_http_reply_t *r, bool head,
+                                       const char *cookie, const char *location);
+
 static enum MHD_Result send_reply(struct MHD_Connection *c, tv_http_reply_t *r, bool head) {
+  return send_reply_with(c, r, head, NULL, NULL);
+}
+
+static enum MHD_Result send_reply_with(struct MHD_Connection *c, tv_http_reply_t *r, bool head,
+                                       const char *cookie, const char *location) {
   struct MHD_Response *resp = MHD_create_response_from_buffer(
       head ? 0 : r->len, head ? NULL : r->body, head ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
   if (head) free(r->body);
@@ -89,6 +178,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, tv_http_reply_t *r, 
   } else {
     MHD_add_response_header(resp, "Cache-Control", "no-cache");
   }
+  if (cookie) MHD_add_response_header(resp, "Set-Cookie", cookie);
+  if (location) MHD_add_response_header(resp, "Location", location);
   if (r->content_type && strncmp(r->content_type, "text/html", 9) == 0)
     MHD_add_response_header(resp, "Content-Security-Policy",
                             "default-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -130,7 +221,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       tv_api_error(&r, 405, "only GET and HEAD are supported: the API is read-only");
       return send_reply(c, &r, false);
     }
-    if (!host_allowed(sv, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"))) {
+    /* With a token, teammates may use any name for this machine; the token
+     * (in a SameSite cookie) is what keeps rebinding pages out. */
+    if (!sv->token[0] &&
+        !host_allowed(sv, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"))) {
       tv_api_error(&r, 403, "Host header not allowed: open the address traceview printed");
       return send_reply(c, &r, head);
     }
@@ -140,6 +234,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     *upload_data_size = 0;
     return MHD_YES;
   }
+  bool set_cookie;
+  char cookie[160] = "";
+  if (sv->token[0])
+    snprintf(cookie, sizeof cookie, "tv_token=%s; HttpOnly; SameSite=Strict; Path=/", sv->token);
+  if (check_token(sv, c, url, &r, &set_cookie))
+    return send_reply_with(c, &r, head, set_cookie ? cookie : NULL, r.status == 303 ? url : NULL);
   if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0) {
     tv_api_handle(sv->traces, sv->n, url, lookup_arg, c, &r);
     const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
@@ -152,7 +252,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   } else {
     static_asset(url, &r);
   }
-  return send_reply(c, &r, head);
+  return send_reply_with(c, &r, head, set_cookie ? cookie : NULL, NULL);
 }
 
 /* ---- listening ---- */
@@ -228,6 +328,22 @@ static void open_in_browser(const char *url) {
     fprintf(stderr, "traceview: could not run xdg-open; open %s yourself\n", url);
 }
 
+/* With a wildcard host, the addresses teammates can use. */
+static void print_share_urls(const server_t *sv) {
+  if (strcmp(sv->host, "0.0.0.0") && strcmp(sv->host, "::")) return;
+  struct ifaddrs *ifs;
+  if (getifaddrs(&ifs) != 0) return;
+  printf("traceview: share links (anyone with one can read the traces):\n");
+  for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+    char addr[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, addr, sizeof addr);
+    if (!strncmp(addr, "127.", 4)) continue;
+    printf("  http://%s:%d/?token=%s   (%s)\n", addr, sv->port, sv->token, i->ifa_name);
+  }
+  freeifaddrs(ifs);
+}
+
 static void announce(server_t *sv) {
   char url[400];
   url_for(sv, url, sizeof url);
@@ -247,7 +363,13 @@ static void announce(server_t *sv) {
     uv_stop(sv->loop);
     return;
   }
-  printf("traceview: serving %zu trace%s at %s (Ctrl-C to stop)\n", ok, ok == 1 ? "" : "s", url);
+  if (sv->token[0]) {
+    printf("traceview: serving %zu trace%s at %s?token=%s (Ctrl-C to stop)\n", ok,
+           ok == 1 ? "" : "s", url, sv->token);
+    print_share_urls(sv);
+  } else {
+    printf("traceview: serving %zu trace%s at %s (Ctrl-C to stop)\n", ok, ok == 1 ? "" : "s", url);
+  }
   fflush(stdout);
   sv->announced = true;
   if (sv->open_browser) open_in_browser(url);
@@ -321,6 +443,21 @@ int tv_serve(tv_served_t *traces, size_t n, const tv_server_opts_t *opts) {
   server_t sv = {.traces = traces, .n = n, .quiet = opts->quiet,
                  .open_browser = opts->open_browser};
   snprintf(sv.host, sizeof sv.host, "%s", opts->host ? opts->host : "127.0.0.1");
+  if (!is_loopback_host(sv.host) && !opts->no_auth) {
+    if (opts->token) {
+      snprintf(sv.token, sizeof sv.token, "%s", opts->token);
+    } else {
+      unsigned char raw[16];
+      if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+        fprintf(stderr, "traceview: cannot make an access token: %s\n", strerror(errno));
+        return 1;
+      }
+      for (size_t i = 0; i < sizeof raw; i++) snprintf(sv.token + 2 * i, 3, "%02x", raw[i]);
+    }
+  } else if (!is_loopback_host(sv.host)) {
+    fprintf(stderr, "traceview: warning: --no-auth: anyone who can reach %s can read these "
+            "traces\n", sv.host);
+  }
   sv.daemon = start_daemon(&sv, opts->port);
   if (!sv.daemon && opts->port != 0) {
     fprintf(stderr, "traceview: port %d is not available on %s; picking a free one\n", opts->port,
@@ -337,8 +474,8 @@ int tv_serve(tv_served_t *traces, size_t n, const tv_server_opts_t *opts) {
   char url[400];
   url_for(&sv, url, sizeof url);
   if (!sv.quiet)
-    fprintf(stderr, "traceview: indexing %zu trace%s; the viewer at %s shows progress\n", n,
-            n == 1 ? "" : "s", url);
+    fprintf(stderr, "traceview: indexing %zu trace%s; the viewer at %s%s%s shows progress\n", n,
+            n == 1 ? "" : "s", url, sv.token[0] ? "?token=" : "", sv.token);
 
   uv_loop_t loop;
   uv_loop_init(&loop);

@@ -54,6 +54,8 @@ typedef struct tv_server_opts {
   int port;                 /* 0 = any free port */
   bool open_browser;
   bool quiet;
+  const char *token;        /* access token for a non-loopback host; NULL: random */
+  bool no_auth;             /* serve a non-loopback host without a token */
 } tv_server_opts_t;
 
 /** runs `serve` until SIGINT/SIGTERM: indexes, serves, prints the URL.
