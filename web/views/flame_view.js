@@ -10,6 +10,7 @@
 // (the "sandwich"), search and highlight. Hover shows total, self, % of the
 // whole graph and % of the parent.
 
+import { fetchLatest } from "../data/latest.js";
 import { FlameTree } from "../model/flame.js";
 import { selectionParams } from "../model/analysis_state.js";
 import { formatDuration, formatCount } from "../model/format.js";
@@ -182,16 +183,14 @@ export class FlameView {
       return;
     }
     if (key === this.wantKey) return;
-    this.wantKey = key;
-    this.loading++;
     this.error = null;
     this.setMessage(this.trees ? null : "Loading the flame graph…", true);
     const names = Object.keys(q);
-    Promise.all(names.map((n) => this.o.queries.get("flamegraph", q[n]))).then(
+    fetchLatest(
+      this,
+      key,
+      Promise.all(names.map((n) => this.o.queries.get("flamegraph", q[n]))),
       (answers) => {
-        this.loading--;
-        if (this.destroyed || key !== this.wantKey) return;
-        this.wantKey = null;
         this.loadedKey = key;
         const trees = {};
         names.forEach((n, i) => {
@@ -205,9 +204,6 @@ export class FlameView {
         this.o.onLoad && this.o.onLoad();
       },
       (err) => {
-        this.loading--;
-        if (this.destroyed || key !== this.wantKey) return;
-        this.wantKey = null;
         this.error = err;
         this.setMessage("Could not load the flame graph: " + err.message);
         this.requestRedraw();

@@ -7,6 +7,7 @@
 // (matching string ids) go to the app, which highlights the matches on the
 // timeline and in the flame graph.
 
+import { fetchLatest } from "../data/latest.js";
 import { selectionParams } from "../model/analysis_state.js";
 import { formatDuration, formatCount, formatTime } from "../model/format.js";
 
@@ -180,14 +181,11 @@ export class SearchBox {
       if (opts.first && this.answer) this.step(1);
       return;
     }
-    this.wantKey = key;
-    this.loading++;
-    this.renderCount();
-    this.o.queries.get("search", q).then(
+    fetchLatest(
+      this,
+      key,
+      this.o.queries.get("search", q),
       (j) => {
-        this.loading--;
-        if (this.destroyed || key !== this.wantKey) return;
-        this.wantKey = null;
         this.loadedKey = key;
         this.answer = j;
         this.error = null;
@@ -199,9 +197,6 @@ export class SearchBox {
         if (opts.first && j.results.length) this.step(1);
       },
       (err) => {
-        this.loading--;
-        if (this.destroyed || key !== this.wantKey) return;
-        this.wantKey = null;
         this.answer = null;
         this.error = err;
         this.loadedKey = null;
@@ -210,6 +205,7 @@ export class SearchBox {
         this.o.onResults(null);
       },
     );
+    this.renderCount();
   }
 
   renderCount() {

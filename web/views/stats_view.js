@@ -11,6 +11,7 @@
 // substring over the keys of the rows shown (instant, client-side); the
 // placeholder says which.
 
+import { fetchLatest } from "../data/latest.js";
 import { selectionParams, GROUPS } from "../model/analysis_state.js";
 import { formatDuration, formatCount } from "../model/format.js";
 import { segmented, select, labelled } from "./flame_view.js";
@@ -162,16 +163,14 @@ export class StatsView {
       return;
     }
     if (key === this.wantKey) return;
-    this.wantKey = key;
-    this.loading++;
     this.error = null;
     if (!this.answer) this.render("Loading statistics…");
     else this.els.root.classList.add("stale");
-    this.o.queries.get("stats", q).then(
+    fetchLatest(
+      this,
+      key,
+      this.o.queries.get("stats", q),
       (j) => {
-        this.loading--;
-        if (this.destroyed || key !== this.wantKey) return;
-        this.wantKey = null;
         this.loadedKey = key;
         this.answer = j;
         this.els.root.classList.remove("stale");
@@ -179,9 +178,6 @@ export class StatsView {
         this.o.onLoad && this.o.onLoad(j);
       },
       (err) => {
-        this.loading--;
-        if (this.destroyed || key !== this.wantKey) return;
-        this.wantKey = null;
         this.error = err;
         this.els.root.classList.remove("stale");
         this.answer = null;
