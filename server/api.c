@@ -98,91 +98,99 @@ static size_t lower_bound(const int64_t *ts, size_t n, int64_t t) {
   return lo;
 }
 
-typedef struct tile_build {
+/* The "strings" object of an answer: each string id's display text, once.
+ * A small id set avoids formatting a key for ids already listed. */
+typedef struct string_table {
   tv_served_t *s;
-  json_t *id, *start, *dur, *depth, *name, *detail;
-  json_t *bucket, *sdepth, *count, *busy, *longest, *sname, *sdur;
-  uint32_t *seen; /* string ids listed, tiny open-addressing set */
-  size_t seen_cap, seen_n;
-  json_t *strings;
-} tile_build_t;
+  json_t *obj;    /* new reference, handed to the answer */
+  uint32_t *seen; /* open addressing, 0 = empty */
+  size_t cap, n;
+} string_table_t;
 
-static void use_string(tile_build_t *tb, uint32_t id) {
+static void strings_add(string_table_t *t, uint32_t id) {
   if (id == 0) return;
-  if (tb->seen_n * 2 >= tb->seen_cap) {
-    size_t cap = tb->seen_cap ? tb->seen_cap * 2 : 256;
-    uint32_t *n = calloc(cap, sizeof *n);
-    if (!n) return;
-    for (size_t i = 0; i < tb->seen_cap; i++)
-      if (tb->seen[i]) {
-        size_t k = (tb->seen[i] * 2654435761u) & (cap - 1);
-        while (n[k]) k = (k + 1) & (cap - 1);
-        n[k] = tb->seen[i];
+  if (t->n * 2 >= t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 256;
+    uint32_t *grown = calloc(cap, sizeof *grown);
+    if (!grown) return;
+    for (size_t i = 0; i < t->cap; i++)
+      if (t->seen[i]) {
+        size_t k = (t->seen[i] * 2654435761u) & (cap - 1);
+        while (grown[k]) k = (k + 1) & (cap - 1);
+        grown[k] = t->seen[i];
       }
-    free(tb->seen);
-    tb->seen = n;
-    tb->seen_cap = cap;
+    free(t->seen);
+    t->seen = grown;
+    t->cap = cap;
   }
-  size_t k = (id * 2654435761u) & (tb->seen_cap - 1);
-  while (tb->seen[k]) {
-    if (tb->seen[k] == id) return;
-    k = (k + 1) & (tb->seen_cap - 1);
+  size_t k = (id * 2654435761u) & (t->cap - 1);
+  while (t->seen[k]) {
+    if (t->seen[k] == id) return;
+    k = (k + 1) & (t->cap - 1);
   }
-  tb->seen[k] = id;
-  tb->seen_n++;
+  t->seen[k] = id;
+  t->n++;
   size_t len;
-  const char *text = tv_served_display(tb->s, id, &len);
+  const char *text = tv_served_display(t->s, id, &len);
   char key[16];
   snprintf(key, sizeof key, "%u", id);
-  json_object_set_new(tb->strings, key, json_stringn(text, len));
+  json_object_set_new(t->obj, key, json_stringn(text, len));
 }
 
+/* Returns the strings object (new reference) and frees the set. */
+static json_t *strings_done(string_table_t *t) {
+  free(t->seen);
+  t->seen = NULL;
+  return t->obj;
+}
+
+typedef struct tile_build {
+  const tv_thread_t *th;
+  string_table_t strings;
+  json_t *id, *start, *dur, *depth, *name, *detail;
+  json_t *bucket, *sdepth, *count, *busy, *longest, *sname, *sdur;
+} tile_build_t;
+
+/* Sinks append straight to the answer's columns, names included. */
 static void sink_slice(void *ud, uint64_t row, int64_t start, int64_t dur, uint32_t depth) {
   tile_build_t *tb = ud;
+  const tv_slices_t *sl = &tb->th->slices;
   json_array_append_new(tb->id, json_integer((json_int_t)row));
   json_array_append_new(tb->start, json_integer(start));
   json_array_append_new(tb->dur, json_integer(dur));
   json_array_append_new(tb->depth, json_integer(depth));
+  json_array_append_new(tb->name, json_integer(sl->name[row]));
+  json_array_append_new(tb->detail, json_integer(sl->detail[row]));
+  strings_add(&tb->strings, sl->name[row]);
+  strings_add(&tb->strings, sl->detail[row]);
 }
 
 static void sink_summary(void *ud, uint32_t bucket, uint32_t depth, uint32_t count, int64_t busy,
                          uint64_t longest) {
   tile_build_t *tb = ud;
+  const tv_slices_t *sl = &tb->th->slices;
   json_array_append_new(tb->bucket, json_integer(bucket));
   json_array_append_new(tb->sdepth, json_integer(depth));
   json_array_append_new(tb->count, json_integer(count));
   json_array_append_new(tb->busy, json_integer(busy));
   json_array_append_new(tb->longest, json_integer((json_int_t)longest));
+  json_array_append_new(tb->sdur, json_integer(sl->dur_ns[longest]));
+  json_array_append_new(tb->sname, json_integer(sl->name[longest]));
+  strings_add(&tb->strings, sl->name[longest]);
 }
 
 static void thread_tile(tv_served_t *s, const tv_thread_t *th, const tv_lod_t *lod, int64_t track,
                         uint32_t level, int64_t index, tv_http_reply_t *reply) {
   const tv_store_t *st = &s->trace.store;
-  tile_build_t tb = {.s = s};
+  tile_build_t tb = {.th = th, .strings = {.s = s, .obj = json_object()}};
   json_t *root = json_object();
   tb.id = json_array(); tb.start = json_array(); tb.dur = json_array(); tb.depth = json_array();
   tb.name = json_array(); tb.detail = json_array();
   tb.bucket = json_array(); tb.sdepth = json_array(); tb.count = json_array();
   tb.busy = json_array(); tb.longest = json_array(); tb.sname = json_array();
   tb.sdur = json_array();
-  tb.strings = json_object();
   tv_tile_sink_t sink = {.ud = &tb, .slice = sink_slice, .summary = sink_summary};
   tv_lod_tile(lod, th, st->min_ns, level, index, &sink);
-  /* Names and details of what was emitted. */
-  for (size_t i = 0; i < json_array_size(tb.id); i++) {
-    uint64_t row = (uint64_t)json_integer_value(json_array_get(tb.id, i));
-    json_array_append_new(tb.name, json_integer(th->slices.name[row]));
-    json_array_append_new(tb.detail, json_integer(th->slices.detail[row]));
-    use_string(&tb, th->slices.name[row]);
-    use_string(&tb, th->slices.detail[row]);
-  }
-  for (size_t i = 0; i < json_array_size(tb.longest); i++) {
-    json_int_t row = json_integer_value(json_array_get(tb.longest, i));
-    uint32_t nm = th->slices.name[row];
-    json_array_append_new(tb.sname, json_integer(nm));
-    json_array_append_new(tb.sdur, json_integer(th->slices.dur_ns[row]));
-    use_string(&tb, nm);
-  }
   /* Instants per bucket. */
   int64_t w = INT64_C(1) << level;
   int64_t rt0 = index * TV_TILE_BUCKETS * w;
@@ -201,7 +209,7 @@ static void thread_tile(tv_served_t *s, const tv_thread_t *th, const tv_lod_t *l
         if (last_bucket >= 0) json_array_append_new(ic, json_integer(cnt));
         json_array_append_new(ib, json_integer(bk));
         json_array_append_new(in, json_integer(ins->name[i]));
-        use_string(&tb, ins->name[i]);
+        strings_add(&tb.strings, ins->name[i]);
         last_bucket = bk;
         cnt = 0;
       }
@@ -221,8 +229,7 @@ static void thread_tile(tv_served_t *s, const tv_thread_t *th, const tv_lod_t *l
       "longest", tb.longest, "longest_dur", tb.sdur, "name", tb.sname));
   json_object_set_new(root, "instants", json_pack("{s:o, s:o, s:o}", "bucket", ib, "count", ic,
                                                   "name", in));
-  json_object_set_new(root, "strings", tb.strings);
-  free(tb.seen);
+  json_object_set_new(root, "strings", strings_done(&tb.strings));
   reply_json(reply, root);
 }
 
@@ -475,21 +482,9 @@ bad:
   return false;
 }
 
-/* The API track number of a store thread. */
+/* The API track number of a store thread (-1 when it is not listed). */
 static int64_t track_of_thread(const tv_served_t *s, uint32_t thread) {
-  for (size_t i = 0; i < s->n_tracks; i++)
-    if (!s->tracks[i].is_counter && s->tracks[i].index == thread) return (int64_t)i;
-  return -1;
-}
-
-static void add_string(tv_served_t *s, json_t *strings, uint32_t id) {
-  if (!id) return;
-  char key[16];
-  snprintf(key, sizeof key, "%u", id);
-  if (json_object_get(strings, key)) return;
-  size_t len;
-  const char *text = tv_served_display(s, id, &len);
-  json_object_set_new(strings, key, json_stringn(text, len));
+  return s->track_of_thread[thread];
 }
 
 /* ---- flame graph ---- */
@@ -554,7 +549,8 @@ static void api_flamegraph(tv_served_t *s, tv_param_fn get, void *ud, tv_http_re
   } else {
     /* Depth-first order, children as linked (left-heavy). */
     json_t *jp = json_array(), *jn = json_array(), *jd = json_array(), *jdep = json_array();
-    json_t *jt = json_array(), *js = json_array(), *strings = json_object();
+    json_t *jt = json_array(), *js = json_array();
+    string_table_t strings = {.s = s, .obj = json_object()};
     int64_t *index = malloc((pruned.n ? pruned.n : 1) * sizeof *index);
     int64_t next = 0;
     uint32_t v = pruned.n ? TV_FLAME_ROOT : TV_FLAME_NONE;
@@ -569,8 +565,8 @@ static void api_flamegraph(tv_served_t *s, tv_param_fn get, void *ud, tv_http_re
       json_array_append_new(jt, json_integer(n->total_ns));
       json_array_append_new(js, json_integer(n->self_ns));
       if (!other && v != TV_FLAME_ROOT) {
-        add_string(s, strings, n->name);
-        add_string(s, strings, n->detail);
+        strings_add(&strings, n->name);
+        strings_add(&strings, n->detail);
       }
       if (n->first_child != TV_FLAME_NONE) {
         v = n->first_child;
@@ -585,7 +581,7 @@ static void api_flamegraph(tv_served_t *s, tv_param_fn get, void *ud, tv_http_re
         "view", view, "start", (json_int_t)sel.rel0, "end", (json_int_t)sel.rel1,
         "total_ns", (json_int_t)(pruned.n ? pruned.nodes[0].total_ns : 0),
         "nodes", "parent", jp, "name", jn, "detail", jd, "depth", jdep, "total", jt, "self", js,
-        "strings", strings));
+        "strings", strings_done(&strings)));
   }
   tv_flame_free(&tree);
   tv_flame_free(&shaped);
@@ -691,7 +687,8 @@ static void api_search(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_
     tv_api_error(reply, err.code == TV_EUSAGE ? 400 : 500, "%s", err.msg);
     goto out;
   }
-  json_t *ids = json_array(), *results = json_array(), *strings = json_object();
+  json_t *ids = json_array(), *results = json_array();
+  string_table_t strings = {.s = s, .obj = json_object()};
   size_t listed = 0;
   for (uint32_t id = 1; id < res.n_strings && listed < 20000; id++)
     if (res.matched[id]) {
@@ -707,13 +704,13 @@ static void api_search(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_
         "name", (json_int_t)sl->name[r], "detail", (json_int_t)sl->detail[r],
         "start", (json_int_t)(sl->start_ns[r] - st->min_ns), "dur", (json_int_t)sl->dur_ns[r],
         "depth", (json_int_t)sl->depth[r]));
-    add_string(s, strings, sl->name[r]);
-    add_string(s, strings, sl->detail[r]);
+    strings_add(&strings, sl->name[r]);
+    strings_add(&strings, sl->detail[r]);
   }
   reply_json(reply, json_pack("{s:s, s:I, s:I, s:o, s:b, s:o, s:o}", "q", q,
       "count", (json_int_t)res.count, "strings_matched", (json_int_t)res.strings_matched,
       "ids", ids, "ids_truncated", listed < res.strings_matched, "results", results,
-      "strings", strings));
+      "strings", strings_done(&strings)));
   tv_search_free(&res);
 out:
   free(sel.threads);

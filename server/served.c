@@ -58,7 +58,9 @@ static int build_tracks_and_meta(tv_served_t *s) {
   const tv_store_t *st = &s->trace.store;
   const tv_tables_t *t = &st->t;
   s->tracks = calloc(t->n_threads + t->n_counters + 1, sizeof *s->tracks);
-  if (!s->tracks) return TV_ENOMEM;
+  s->track_of_thread = malloc((t->n_threads + 1) * sizeof *s->track_of_thread);
+  if (!s->tracks || !s->track_of_thread) return TV_ENOMEM;
+  for (size_t i = 0; i < t->n_threads; i++) s->track_of_thread[i] = -1;
   /* Every pid with a thread or counter, including ones without metadata. */
   size_t n_pids = 0;
   tv_process_t *procs = calloc(t->n_threads + t->n_counters + t->n_procs + 1, sizeof *procs);
@@ -92,6 +94,7 @@ static int build_tracks_and_meta(tv_served_t *s) {
       if (th->pid != pid || !th->listed) continue;
       size_t track = s->n_tracks++;
       s->tracks[track] = (tv_track_t){false, (uint32_t)i};
+      s->track_of_thread[i] = (int64_t)track;
       json_array_append_new(jtracks, json_pack("{s:I, s:s, s:I, s:o, s:o, s:I, s:I, s:I}",
           "track", (json_int_t)track, "kind", "thread", "tid", (json_int_t)th->tid,
           "name", str_or_null(st, th->name),
@@ -199,8 +202,9 @@ const char *tv_served_display(tv_served_t *s, uint32_t id, size_t *len) {
   }
   char *d = atomic_load_explicit(&s->display[id], memory_order_acquire);
   if (!d) {
+    /* Text with nothing to demangle is cached too, so it is tried once. */
     char *mine = tv_demangle_text(raw.p, raw.len);
-    if (!mine) mine = (char *)raw.p == NULL ? NULL : strndup(raw.p, raw.len);
+    if (!mine) mine = strndup(raw.p, raw.len);
     if (!mine) {
       *len = raw.len;
       return raw.p;
@@ -233,6 +237,7 @@ void tv_served_free(tv_served_t *s) {
     }
   pthread_mutex_destroy(&s->flame_lock);
   free(s->tracks);
+  free(s->track_of_thread);
   free(s->meta_json);
   tv_trace_close(&s->trace);
   free(s->path);

@@ -40,6 +40,7 @@ typedef struct tv_served {
   tv_lod_t *lods;           /* per store thread */
   tv_track_t *tracks;       /* API track number -> what it is */
   size_t n_tracks;
+  int64_t *track_of_thread; /* store thread -> API track number, -1 if unlisted */
   int64_t overview[TV_OVERVIEW_BUCKETS]; /* busy ns of depth-0 slices */
   char *meta_json;          /* cached /meta answer */
   _Atomic(char *) *display; /* per string id: demangled text, filled lazily */
