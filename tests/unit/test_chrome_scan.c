@@ -6,7 +6,7 @@
 
 static int64_t dec(const char *s, int pow10, int *rc) {
   int64_t v = -1;
-  *rc = parse_decimal(s, s + strlen(s), pow10, &v);
+  *rc = tv_parse_decimal(s, s + strlen(s), pow10, &v);
   return v;
 }
 
@@ -40,13 +40,13 @@ static void test_decimal(void) {
 
 static void test_utf8(void) {
   size_t bad;
-  CHECK(valid_utf8((const unsigned char *)"plain", 5, &bad));
-  CHECK(valid_utf8((const unsigned char *)"d\xc3\xa9marrage \xf0\x9f\x9a\x80", 15, &bad));
-  CHECK(!valid_utf8((const unsigned char *)"ab\xff", 3, &bad)); CHECK_EQ(bad, 2);
-  CHECK(!valid_utf8((const unsigned char *)"\xc0\xaf", 2, &bad));         /* overlong */
-  CHECK(!valid_utf8((const unsigned char *)"\xed\xa0\x80", 3, &bad));     /* surrogate */
-  CHECK(!valid_utf8((const unsigned char *)"\xf4\x90\x80\x80", 4, &bad)); /* > U+10FFFF */
-  CHECK(!valid_utf8((const unsigned char *)"\xe2\x82", 2, &bad));         /* cut */
+  CHECK(tv_valid_utf8((const unsigned char *)"plain", 5, &bad));
+  CHECK(tv_valid_utf8((const unsigned char *)"d\xc3\xa9marrage \xf0\x9f\x9a\x80", 15, &bad));
+  CHECK(!tv_valid_utf8((const unsigned char *)"ab\xff", 3, &bad)); CHECK_EQ(bad, 2);
+  CHECK(!tv_valid_utf8((const unsigned char *)"\xc0\xaf", 2, &bad));         /* overlong */
+  CHECK(!tv_valid_utf8((const unsigned char *)"\xed\xa0\x80", 3, &bad));     /* surrogate */
+  CHECK(!tv_valid_utf8((const unsigned char *)"\xf4\x90\x80\x80", 4, &bad)); /* > U+10FFFF */
+  CHECK(!tv_valid_utf8((const unsigned char *)"\xe2\x82", 2, &bad));         /* cut */
 }
 
 /* Opens JSON text from memory and returns the name of the first slice. */
@@ -126,7 +126,8 @@ static void check_same_store(const tv_store_t *a, const tv_store_t *b) {
 static void scan_chunk(tv_trace_t *t, const char *begin, const char *end, tv_builder_t *b) {
   tv_error_t err;
   CHECK_EQ(tv_builder_init(b), 0);
-  scan_t s = {.base = t->map.base, .p = begin, .end = end, .file = t->map.path, .err = &err,
+  scan_t s = {.js = {.base = t->map.base, .p = begin, .end = end, .file = t->map.path,
+                     .err = &err},
               .b = b, .trace = t, .next_progress = end};
   int outcome;
   const char *cut = NULL;
@@ -148,14 +149,14 @@ static void chunked_equals_serial(const char *path, size_t n_chunks) {
   /* Event starts, found with the scanner itself. */
   size_t cap = 1 << 16, n = 0;
   const char **starts = malloc(cap * sizeof *starts);
-  scan_t s = {.base = t.map.base, .p = list, .end = t.map.base + t.map.len, .err = &err};
+  tv_jscan_t s = {.base = t.map.base, .p = list, .end = t.map.base + t.map.len, .err = &err};
   for (;;) {
-    skip_ws(&s);
+    tv_js_ws(&s);
     if (*s.p != '{') break;
     if (n == cap) starts = realloc(starts, (cap *= 2) * sizeof *starts);
     starts[n++] = s.p;
-    CHECK_EQ(skip_value(&s), 0);
-    skip_ws(&s);
+    CHECK_EQ(tv_js_skip_value(&s), 0);
+    tv_js_ws(&s);
     if (*s.p == ',') s.p++;
   }
   const char *list_end = s.p + 1; /* past ']' */

@@ -1,0 +1,108 @@
+/* json_scan.h: a JSON byte scanner over mapped input, shared by the JSON
+ * readers (Chrome trace events, V8 cpuprofile, Jaeger, OTLP).
+ *
+ * Nothing is parsed into a DOM: callers walk objects key by key, keep
+ * strings as views into the input (tv_jstr_t), decode escapes only when a
+ * string has them, and skip every value they do not need with a bracket
+ * counter that knows about strings.
+ *
+ * Functions return 0, TV_SCAN_EOF when the input ends inside what they read
+ * (a truncated file), or a negative TV_E* code with *err filled (file and
+ * byte offset). */
+#ifndef TRACEVIEW_JSON_SCAN_H
+#define TRACEVIEW_JSON_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "traceview/error.h"
+#include "traceview/intern.h"
+#include "traceview/str.h"
+
+#define TV_SCAN_EOF 1
+
+typedef struct tv_jscan {
+  const char *p, *end; /* cursor and end of input */
+  const char *base;    /* start of the file: offsets in errors count from here */
+  const char *file;    /* for errors */
+  tv_error_t *err;
+} tv_jscan_t;
+
+/* A string as found in the input: raw bytes between the quotes. */
+typedef struct tv_jstr {
+  tv_str_t s;
+  bool escaped;
+  bool present;
+  const char *at; /* opening quote, for error offsets */
+} tv_jstr_t;
+
+typedef struct tv_jnum {
+  const char *p, *e; /* token bytes; p == NULL when absent */
+} tv_jnum_t;
+
+#define TV_KEY_IS(k, lit) ((k).len == sizeof(lit) - 1 && memcmp((k).p, lit, sizeof(lit) - 1) == 0)
+
+static inline int64_t tv_js_off(const tv_jscan_t *s, const char *p) { return (int64_t)(p - s->base); }
+
+static inline void tv_js_ws(tv_jscan_t *s) {
+  const char *p = s->p;
+  while (p < s->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+  s->p = p;
+}
+
+/* s->p is at the opening quote. */
+static inline int tv_js_string(tv_jscan_t *s, tv_jstr_t *out) {
+  const char *start = s->p + 1, *q = start;
+  for (;;) {
+    q = memchr(q, '"', (size_t)(s->end - q));
+    if (!q) return TV_SCAN_EOF;
+    const char *b = q;
+    while (b > start && b[-1] == '\\') b--;
+    if (((q - b) & 1) == 0) break; /* an even run of backslashes escapes nothing */
+    q++;
+  }
+  if (out) {
+    out->s = tv_str(start, (size_t)(q - start));
+    out->escaped = memchr(start, '\\', (size_t)(q - start)) != NULL;
+    out->present = true;
+    out->at = s->p;
+  }
+  s->p = q + 1;
+  return 0;
+}
+
+
+/** syntax error at p: "expected WHAT, found X" */
+int tv_js_expected(tv_jscan_t *s, const char *p, const char *what);
+/** skips one value of any kind (containers bracket-matched, strings aware) */
+int tv_js_skip_value(tv_jscan_t *s);
+/** a number token (not converted) */
+int tv_js_number(tv_jscan_t *s, tv_jnum_t *out);
+/** exact decimal text -> value * 10^pow10 as an integer, rounded half away
+ *  from zero; TV_ESYNTAX or TV_ERANGE (beyond 2^62) */
+int tv_parse_decimal(const char *p, const char *e, int pow10, int64_t *out);
+/** the error for a number that tv_parse_decimal refused with rc */
+int tv_js_number_error(tv_jscan_t *s, const tv_jnum_t *n, int rc, const char *what);
+/** strtod over a number token; *ok false when absent or not finite */
+double tv_js_double(const tv_jnum_t *n, bool *ok);
+bool tv_valid_utf8(const unsigned char *p, size_t n, size_t *bad);
+/** decodes the escapes of j into out (j->s.len bytes suffice); -1 with *bad */
+long tv_js_decode_into(const tv_jstr_t *j, char *out, const char **bad);
+/** a key as text, escapes decoded into buf when it fits */
+tv_str_t tv_js_key_text(const tv_jstr_t *key, char *buf, size_t cap);
+/** interns j into strings (decoded, UTF-8 checked once per distinct string);
+ *  absent or empty strings give TV_NO_STRING */
+int tv_js_intern(tv_jscan_t *s, tv_intern_t *strings, const tv_jstr_t *j, uint32_t *id);
+/** white space, the byte ch, white space */
+int tv_js_expect_byte(tv_jscan_t *s, char ch, const char *what);
+/** after a member: ',' gives 0, '}' gives 2 */
+int tv_js_after_member(tv_jscan_t *s, const char *what);
+/** "key" and ':' */
+int tv_js_key(tv_jscan_t *s, tv_jstr_t *key);
+/** a string, or any other value skipped (out stays absent) */
+int tv_js_string_or_skip(tv_jscan_t *s, tv_jstr_t *out);
+/** a number or a string holding one; anything else skipped */
+int tv_js_number_or_skip(tv_jscan_t *s, tv_jnum_t *out);
+
+#endif
