@@ -3,6 +3,7 @@
 #include "traceview/demangle.h"
 #include "traceview/flame.h"
 #include "traceview/query.h"
+#include "traceview/reader.h"
 #include "traceview/search.h"
 #include "traceview/server.h"
 
@@ -14,7 +15,6 @@
 
 #define MAX_PARAM_LEN 32
 #define MAX_TRACKS_PARAM 40000 /* bytes of the tracks list (4096 numbers) */
-#define MAX_EVENT_BYTES (16u << 20) /* args parsed on demand: bounded */
 
 void tv_api_error(tv_http_reply_t *reply, int status, const char *fmt, ...) {
   char msg[512];
@@ -179,23 +179,12 @@ static void sink_summary(void *ud, uint32_t bucket, uint32_t depth, uint32_t cou
   strings_add(&tb->strings, sl->name[longest]);
 }
 
-static void thread_tile(tv_served_t *s, const tv_thread_t *th, const tv_lod_t *lod, int64_t track,
-                        uint32_t level, int64_t index, tv_http_reply_t *reply) {
+/* Instants or sample marks of a tile, per bucket: count and the first name. */
+static json_t *bucket_marks(tv_served_t *s, const tv_instants_t *ins, const tv_lod_t *lod,
+                            uint32_t level, int64_t rt0, string_table_t *strings) {
   const tv_store_t *st = &s->trace.store;
-  tile_build_t tb = {.th = th, .strings = {.s = s, .obj = json_object()}};
-  json_t *root = json_object();
-  tb.id = json_array(); tb.start = json_array(); tb.dur = json_array(); tb.depth = json_array();
-  tb.name = json_array(); tb.detail = json_array();
-  tb.bucket = json_array(); tb.sdepth = json_array(); tb.count = json_array();
-  tb.busy = json_array(); tb.longest = json_array(); tb.sname = json_array();
-  tb.sdur = json_array();
-  tv_tile_sink_t sink = {.ud = &tb, .slice = sink_slice, .summary = sink_summary};
-  tv_lod_tile(lod, th, st->min_ns, level, index, &sink);
-  /* Instants per bucket. */
   int64_t w = INT64_C(1) << level;
-  int64_t rt0 = index * TV_TILE_BUCKETS * w;
   json_t *ib = json_array(), *ic = json_array(), *in = json_array();
-  const tv_instants_t *ins = &th->instants;
   if (ins->n && rt0 <= lod->span_ns) {
     int64_t t0 = st->min_ns + rt0;
     size_t lo = lower_bound(ins->ts_ns, ins->n, t0);
@@ -209,7 +198,7 @@ static void thread_tile(tv_served_t *s, const tv_thread_t *th, const tv_lod_t *l
         if (last_bucket >= 0) json_array_append_new(ic, json_integer(cnt));
         json_array_append_new(ib, json_integer(bk));
         json_array_append_new(in, json_integer(ins->name[i]));
-        strings_add(&tb.strings, ins->name[i]);
+        strings_add(strings, ins->name[i]);
         last_bucket = bk;
         cnt = 0;
       }
@@ -217,6 +206,25 @@ static void thread_tile(tv_served_t *s, const tv_thread_t *th, const tv_lod_t *l
     }
     if (last_bucket >= 0) json_array_append_new(ic, json_integer(cnt));
   }
+  return json_pack("{s:o, s:o, s:o}", "bucket", ib, "count", ic, "name", in);
+}
+
+static void thread_tile(tv_served_t *s, const tv_thread_t *th, const tv_lod_t *lod, int64_t track,
+                        uint32_t level, int64_t index, tv_http_reply_t *reply) {
+  const tv_store_t *st = &s->trace.store;
+  tile_build_t tb = {.th = th, .strings = {.s = s, .obj = json_object()}};
+  json_t *root = json_object();
+  tb.id = json_array(); tb.start = json_array(); tb.dur = json_array(); tb.depth = json_array();
+  tb.name = json_array(); tb.detail = json_array();
+  tb.bucket = json_array(); tb.sdepth = json_array(); tb.count = json_array();
+  tb.busy = json_array(); tb.longest = json_array(); tb.sname = json_array();
+  tb.sdur = json_array();
+  tv_tile_sink_t sink = {.ud = &tb, .slice = sink_slice, .summary = sink_summary};
+  tv_lod_tile(lod, th, st->min_ns, level, index, &sink);
+  int64_t w = INT64_C(1) << level;
+  int64_t rt0 = index * TV_TILE_BUCKETS * w;
+  json_t *instants = bucket_marks(s, &th->instants, lod, level, rt0, &tb.strings);
+  json_t *samples = bucket_marks(s, &th->samples, lod, level, rt0, &tb.strings);
   json_object_set_new(root, "track", json_integer(track));
   json_object_set_new(root, "level", json_integer(level));
   json_object_set_new(root, "index", json_integer(index));
@@ -227,8 +235,8 @@ static void thread_tile(tv_served_t *s, const tv_thread_t *th, const tv_lod_t *l
   json_object_set_new(root, "summaries", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
       "bucket", tb.bucket, "depth", tb.sdepth, "count", tb.count, "busy", tb.busy,
       "longest", tb.longest, "longest_dur", tb.sdur, "name", tb.sname));
-  json_object_set_new(root, "instants", json_pack("{s:o, s:o, s:o}", "bucket", ib, "count", ic,
-                                                  "name", in));
+  json_object_set_new(root, "instants", instants);
+  json_object_set_new(root, "samples", samples);
   json_object_set_new(root, "strings", strings_done(&tb.strings));
   reply_json(reply, root);
 }
@@ -345,18 +353,7 @@ static void api_event(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t
   json_object_set_new(root, "depth", json_integer(sl->depth[id]));
   json_object_set_new(root, "offset", json_integer((json_int_t)sl->off[id]));
   /* args, parsed now from the mapped bytes of this one event */
-  const tv_map_t *map = &s->trace.map;
-  json_t *args = NULL;
-  if (sl->off[id] < map->len) {
-    size_t avail = map->len - sl->off[id];
-    json_error_t jerr;
-    json_t *ev = json_loadb(map->base + sl->off[id], avail < MAX_EVENT_BYTES ? avail : MAX_EVENT_BYTES,
-                            JSON_DISABLE_EOF_CHECK, &jerr);
-    if (ev) {
-      args = json_incref(json_object_get(ev, "args"));
-      json_decref(ev);
-    }
-  }
+  json_t *args = tv_event_args(&s->trace, sl->off[id]);
   json_object_set_new(root, "args", args ? args : json_object());
   json_t *parents = json_array();
   int64_t t = sl->start_ns[id];
@@ -738,6 +735,58 @@ static void api_progress_ep(tv_served_t *s, tv_param_fn get, void *ud, tv_http_r
   api_progress(s, reply);
 }
 
+/* ---- flows: arrows between slices (Chrome flow events, span links) ---- */
+
+#define MAX_FLOWS 4000 /* per answer; more sets "truncated" */
+
+/* Track and depth of the deepest slice at ts on thread (pid, tid), or false. */
+static bool flow_end(tv_served_t *s, int64_t pid, int64_t tid, int64_t ts, json_t **out) {
+  const tv_store_t *st = &s->trace.store;
+  const tv_thread_t *th = tv_store_thread(st, pid, tid);
+  if (!th) return false;
+  int64_t track = s->track_of_thread[th - st->t.threads];
+  if (track < 0) return false;
+  int64_t depth = -1;
+  for (uint32_t d = th->max_depth; d-- > 0 && depth < 0;)
+    if (tv_thread_slice_at(th, d, ts) != UINT64_MAX) depth = d;
+  *out = json_pack("{s:I, s:I, s:I}", "track", (json_int_t)track, "ts",
+                   (json_int_t)(ts - st->min_ns), "depth", (json_int_t)depth);
+  return true;
+}
+
+static void api_flows(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t *reply) {
+  selection_t sel;
+  if (!parse_selection(s, get, ud, reply, &sel)) return;
+  free(sel.threads);
+  const tv_store_t *st = &s->trace.store;
+  int64_t t0 = st->min_ns + sel.rel0, t1 = st->min_ns + sel.rel1;
+  json_t *list = json_array();
+  string_table_t strings = {.s = s, .obj = json_object()};
+  bool truncated = false;
+  for (size_t i = 0; i < st->t.n_flows; i++) {
+    const tv_flow_t *f = &st->t.flows[i];
+    if (f->from_ts > t1) break; /* sorted by from_ts */
+    int64_t lo = f->from_ts < f->to_ts ? f->from_ts : f->to_ts;
+    int64_t hi = f->from_ts < f->to_ts ? f->to_ts : f->from_ts;
+    if (hi < t0 || lo > t1) continue;
+    if (json_array_size(list) == MAX_FLOWS) {
+      truncated = true;
+      break;
+    }
+    json_t *from, *to;
+    if (!flow_end(s, f->from_pid, f->from_tid, f->from_ts, &from)) continue;
+    if (!flow_end(s, f->to_pid, f->to_tid, f->to_ts, &to)) {
+      json_decref(from);
+      continue;
+    }
+    json_array_append_new(list, json_pack("{s:o, s:o, s:I}", "from", from, "to", to, "name",
+                                          (json_int_t)f->name));
+    strings_add(&strings, f->name);
+  }
+  reply_json(reply, json_pack("{s:o, s:b, s:o}", "flows", list, "truncated", truncated,
+                              "strings", strings_done(&strings)));
+}
+
 static const endpoint_t endpoints[] = {
     {"progress", false, api_progress_ep},
     {"meta", true, api_meta},
@@ -747,6 +796,7 @@ static const endpoint_t endpoints[] = {
     {"flamegraph", true, api_flamegraph},
     {"stats", true, api_stats},
     {"search", true, api_search},
+    {"flows", true, api_flows},
 };
 
 void tv_api_handle(tv_served_t *traces, size_t n, const char *path, tv_param_fn get, void *ud,

@@ -53,6 +53,12 @@ static json_t *info_json(const tv_trace_t *t) {
   json_object_set_new(root, "slices", json_integer((json_int_t)s->n_slices));
   json_object_set_new(root, "instants", json_integer((json_int_t)s->n_instants));
   json_object_set_new(root, "counter_samples", json_integer((json_int_t)s->n_counter_samples));
+  /* Each format's own units (0 when the format has none of them). */
+  json_object_set_new(root, "samples", json_integer((json_int_t)tb->n_samples));
+  json_object_set_new(root, "weight", json_integer((json_int_t)tb->sample_weight));
+  json_object_set_new(root, "spans", json_integer((json_int_t)tb->n_span_events));
+  json_object_set_new(root, "flows", json_integer((json_int_t)tb->n_flows));
+  json_object_set_new(root, "has_timeline", json_boolean(!tb->no_timeline));
 
   json_t *totals = json_array();
   for (size_t i = 0; i < tb->n_totals; i++) {
@@ -83,6 +89,10 @@ static json_t *info_json(const tv_trace_t *t) {
         "sort_index", th->has_sort_index ? json_integer(th->sort_index) : json_null(),
         "slices", (json_int_t)th->slices.n, "instants", (json_int_t)th->instants.n,
         "max_depth", (json_int_t)th->max_depth));
+    static const char *const kinds[] = {"thread", "async", "spans"};
+    json_t *last = json_array_get(threads, json_array_size(threads) - 1);
+    json_object_set_new(last, "kind", json_string(kinds[th->kind < 3 ? th->kind : 0]));
+    json_object_set_new(last, "samples", json_integer((json_int_t)th->samples.n));
   }
   json_object_set_new(root, "threads", threads);
   json_object_set_new(root, "time_range_ns",
@@ -149,6 +159,13 @@ static void info_text(const tv_trace_t *t) {
     printf("Other       %s instants, %s counter samples in %zu series\n",
            tv_fmt_count(s->n_instants, b1, sizeof b1),
            tv_fmt_count(s->n_counter_samples, b2, sizeof b2), tb->n_counters);
+  if (tb->n_samples)
+    printf("Samples     %s (total weight %s)%s\n", tv_fmt_count(tb->n_samples, b1, sizeof b1),
+           tv_fmt_count((uint64_t)tb->sample_weight, b2, sizeof b2),
+           tb->no_timeline ? "; no timestamps: flame graph and statistics only" : "");
+  if (tb->n_span_events)
+    printf("Spans       %s\n", tv_fmt_count(tb->n_span_events, b1, sizeof b1));
+  if (tb->n_flows) printf("Flows       %s arrows\n", tv_fmt_count(tb->n_flows, b1, sizeof b1));
   if (s->min_ns <= s->max_ns)
     printf("Time range  %s .. %s (%s)\n", tv_fmt_duration(s->min_ns, b1, sizeof b1),
            tv_fmt_duration(s->max_ns, b2, sizeof b2),

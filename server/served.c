@@ -95,12 +95,14 @@ static int build_tracks_and_meta(tv_served_t *s) {
       size_t track = s->n_tracks++;
       s->tracks[track] = (tv_track_t){false, (uint32_t)i};
       s->track_of_thread[i] = (int64_t)track;
-      json_array_append_new(jtracks, json_pack("{s:I, s:s, s:I, s:o, s:o, s:I, s:I, s:I}",
-          "track", (json_int_t)track, "kind", "thread", "tid", (json_int_t)th->tid,
+      static const char *const kinds[] = {"thread", "async", "spans"};
+      json_array_append_new(jtracks, json_pack("{s:I, s:s, s:I, s:o, s:o, s:I, s:I, s:I, s:I}",
+          "track", (json_int_t)track, "kind", kinds[th->kind < 3 ? th->kind : 0],
+          "tid", (json_int_t)(th->kind ? th->tid - TV_LANE_TID_BASE - ((int64_t)th->kind << 40) : th->tid),
           "name", str_or_null(st, th->name),
           "sort_index", th->has_sort_index ? json_integer(th->sort_index) : json_null(),
           "slices", (json_int_t)th->slices.n, "instants", (json_int_t)th->instants.n,
-          "max_depth", (json_int_t)th->max_depth));
+          "samples", (json_int_t)th->samples.n, "max_depth", (json_int_t)th->max_depth));
     }
     for (size_t i = 0; i < t->n_counters; i++) {
       const tv_counter_t *c = &t->counters[i];
@@ -139,6 +141,15 @@ static int build_tracks_and_meta(tv_served_t *s) {
       "counter_samples", (json_int_t)st->n_counter_samples,
       "llvm_totals", (json_int_t)t->n_totals, "processes", jprocs);
   if (!root) return TV_ENOMEM;
+  json_t *counts = json_object_get(root, "counts");
+  json_object_set_new(counts, "samples", json_integer((json_int_t)t->n_samples));
+  json_object_set_new(counts, "spans", json_integer((json_int_t)t->n_span_events));
+  json_object_set_new(counts, "flows", json_integer((json_int_t)t->n_flows));
+  /* Sampled profiles: one unit of weight is sample_ns wide on the timeline;
+   * folded stacks have no real time at all (the UI hides the timeline). */
+  json_object_set_new(root, "sample_ns", json_integer(t->sample_ns));
+  json_object_set_new(root, "sample_weight", json_integer(t->sample_weight));
+  json_object_set_new(root, "has_timeline", json_boolean(!t->no_timeline));
   s->meta_json = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
   json_decref(root);
   return s->meta_json ? 0 : TV_ENOMEM;

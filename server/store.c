@@ -141,6 +141,8 @@ static void thread_free(tv_thread_t *th) {
   free(th->depth_begin);
   slices_free(&th->slices);
   instants_free(&th->instants);
+  instants_free(&th->samples);
+  tv_sample_run_free(th);
   marks_free(&th->marks);
 }
 
@@ -154,6 +156,10 @@ void tv_builder_free(tv_builder_t *b) {
   }
   free(b->counters);
   free(b->totals);
+  free(b->flows);
+  free(b->spans);
+  free(b->asyncs);
+  free(b->flow_marks);
   free(b->cats);
   free(b->phases.other_ph);
   free(b->phases.other_n);
@@ -314,6 +320,40 @@ int tv_builder_add_counter(tv_builder_t *b, int64_t pid, uint32_t name, uint32_t
   return 0;
 }
 
+int tv_builder_add_sample_mark(tv_thread_t *th, int64_t ts, uint32_t leaf, uint64_t off) {
+  tv_instants_t *s = &th->samples;
+  if (s->n == s->cap && instants_reserve(s, s->n + 1) != 0) return TV_ENOMEM;
+  size_t i = s->n++;
+  s->ts_ns[i] = ts;
+  s->name[i] = leaf;
+  s->off[i] = off;
+  return 0;
+}
+
+int tv_builder_add_span(tv_builder_t *b, const tv_span_t *span) {
+  if (GROW_ARRAY(b->spans, b->n_spans, b->cap_spans) != 0) return TV_ENOMEM;
+  b->spans[b->n_spans++] = *span;
+  return 0;
+}
+
+int tv_builder_add_async(tv_builder_t *b, const tv_async_mark_t *mark) {
+  if (GROW_ARRAY(b->asyncs, b->n_asyncs, b->cap_asyncs) != 0) return TV_ENOMEM;
+  b->asyncs[b->n_asyncs++] = *mark;
+  return 0;
+}
+
+int tv_builder_add_flow_mark(tv_builder_t *b, const tv_flow_mark_t *mark) {
+  if (GROW_ARRAY(b->flow_marks, b->n_flow_marks, b->cap_flow_marks) != 0) return TV_ENOMEM;
+  b->flow_marks[b->n_flow_marks++] = *mark;
+  return 0;
+}
+
+int tv_builder_add_flow(tv_builder_t *b, const tv_flow_t *flow) {
+  if (GROW_ARRAY(b->flows, b->n_flows, b->cap_flows) != 0) return TV_ENOMEM;
+  b->flows[b->n_flows++] = *flow;
+  return 0;
+}
+
 int tv_builder_add_total(tv_builder_t *b, const tv_llvm_total_t *total) {
   if (GROW_ARRAY(b->totals, b->n_totals, b->cap_totals) != 0) return TV_ENOMEM;
   b->totals[b->n_totals++] = *total;
@@ -352,6 +392,17 @@ int tv_builder_count_phase(tv_builder_t *b, const char *ph, size_t len) {
 /* Appends src's rows to dst, remapping string ids with map; src's columns
  * are freed as soon as they are copied, so merging never holds two copies of
  * more than one thread. */
+static int append_instants(tv_instants_t *dst, const tv_instants_t *in, const uint32_t *map) {
+  if (instants_reserve(dst, dst->n + in->n) != 0) return TV_ENOMEM;
+  for (size_t i = 0; i < in->n; i++) {
+    size_t j = dst->n++;
+    dst->ts_ns[j] = in->ts_ns[i];
+    dst->name[j] = map[in->name[i]];
+    dst->off[j] = in->off[i];
+  }
+  return 0;
+}
+
 static int append_thread(tv_thread_t *dst, tv_thread_t *src, const uint32_t *map,
                          const uint16_t *cat_map) {
   const tv_slices_t *s = &src->slices;
@@ -365,14 +416,10 @@ static int append_thread(tv_thread_t *dst, tv_thread_t *src, const uint32_t *map
     dst->slices.off[j] = s->off[i];
     dst->slices.cat[j] = s->cat[i] == TV_CAT_OVERFLOW ? TV_CAT_OVERFLOW : cat_map[s->cat[i]];
   }
-  const tv_instants_t *in = &src->instants;
-  if (instants_reserve(&dst->instants, dst->instants.n + in->n) != 0) return TV_ENOMEM;
-  for (size_t i = 0; i < in->n; i++) {
-    size_t j = dst->instants.n++;
-    dst->instants.ts_ns[j] = in->ts_ns[i];
-    dst->instants.name[j] = map[in->name[i]];
-    dst->instants.off[j] = in->off[i];
-  }
+  if (append_instants(&dst->instants, &src->instants, map) != 0 ||
+      append_instants(&dst->samples, &src->samples, map) != 0)
+    return TV_ENOMEM;
+  if (src->kind) dst->kind = src->kind;
   const tv_marks_t *m = &src->marks;
   if (marks_reserve(&dst->marks, dst->marks.n + m->n) != 0) return TV_ENOMEM;
   for (size_t i = 0; i < m->n; i++) {
@@ -394,6 +441,7 @@ static int append_thread(tv_thread_t *dst, tv_thread_t *src, const uint32_t *map
   dst->n_end_events += src->n_end_events;
   slices_free(&src->slices);
   instants_free(&src->instants);
+  instants_free(&src->samples);
   marks_free(&src->marks);
   return 0;
 }
@@ -446,7 +494,36 @@ static int merge_builder(tv_tables_t *dst, tv_builder_t *src) {
     if (!dst->diag.count[k]) dst->diag.first_off[k] = src->diag.first_off[k];
     dst->diag.count[k] += src->diag.count[k];
   }
+  for (size_t i = 0; i < src->n_spans; i++) {
+    tv_span_t sp = src->spans[i];
+    sp.name = map[sp.name];
+    sp.detail = map[sp.detail];
+    sp.cat = sp.cat == TV_CAT_OVERFLOW ? TV_CAT_OVERFLOW : cat_map[sp.cat];
+    if (tv_builder_add_span(dst, &sp) != 0) goto out;
+  }
+  for (size_t i = 0; i < src->n_asyncs; i++) {
+    tv_async_mark_t m = src->asyncs[i];
+    m.name = map[m.name];
+    m.detail = map[m.detail];
+    m.cat = m.cat == TV_CAT_OVERFLOW ? TV_CAT_OVERFLOW : cat_map[m.cat];
+    if (tv_builder_add_async(dst, &m) != 0) goto out;
+  }
+  for (size_t i = 0; i < src->n_flow_marks; i++) {
+    tv_flow_mark_t m = src->flow_marks[i];
+    m.name = map[m.name];
+    if (tv_builder_add_flow_mark(dst, &m) != 0) goto out;
+  }
+  for (size_t i = 0; i < src->n_flows; i++) {
+    tv_flow_t f = src->flows[i];
+    f.name = map[f.name];
+    if (tv_builder_add_flow(dst, &f) != 0) goto out;
+  }
   dst->n_raw_events += src->n_raw_events;
+  dst->n_samples += src->n_samples;
+  dst->sample_weight = tv_sat_add(dst->sample_weight, src->sample_weight);
+  if (src->sample_ns > dst->sample_ns) dst->sample_ns = src->sample_ns;
+  dst->n_span_events += src->n_span_events;
+  dst->no_timeline |= src->no_timeline;
   rc = 0;
 out:
   free(map);
@@ -698,7 +775,11 @@ static void finish_thread(uv_work_t *w) {
     rc = sort_by_ts(th->instants.ts_ns, th->instants.n,
                     (void **[]){(void **)&th->instants.name, (void **)&th->instants.off},
                     (size_t[]){4, 8}, 2);
-  if (th->slices.n || th->instants.n || th->n_end_events) th->listed = true;
+  if (rc == 0)
+    rc = sort_by_ts(th->samples.ts_ns, th->samples.n,
+                    (void **[]){(void **)&th->samples.name, (void **)&th->samples.off},
+                    (size_t[]){4, 8}, 2);
+  if (th->slices.n || th->instants.n || th->samples.n || th->n_end_events) th->listed = true;
   shrink_thread(th);
   j->rc = rc;
 }
@@ -756,7 +837,13 @@ static void compute_range(tv_store_t *store, bool with_marks) {
       update_range(store, th->marks.ts_ns[k], th->marks.ts_ns[k]);
     for (size_t k = 0; k < th->instants.n; k++)
       update_range(store, th->instants.ts_ns[k], th->instants.ts_ns[k]);
+    for (size_t k = 0; k < th->samples.n; k++)
+      update_range(store, th->samples.ts_ns[k], th->samples.ts_ns[k]);
   }
+  for (size_t i = 0; with_marks && i < t->n_asyncs; i++)
+    update_range(store, t->asyncs[i].ts_ns, t->asyncs[i].ts_ns);
+  for (size_t i = 0; with_marks && i < t->n_spans; i++)
+    update_range(store, t->spans[i].start_ns, tv_sat_add(t->spans[i].start_ns, t->spans[i].dur_ns));
   for (size_t i = 0; i < t->n_counters; i++)
     for (size_t k = 0; k < t->counters[i].n; k++)
       update_range(store, t->counters[i].ts_ns[k], t->counters[i].ts_ns[k]);
@@ -774,8 +861,10 @@ int tv_store_build(tv_store_t *store, tv_builder_t *builders, size_t n, tv_error
     memset(&builders[0], 0, sizeof builders[0]);
     first = 1;
   }
+  if (rc == 0) rc = tv_builder_flush_samples(&store->t);
   /* Each builder is freed once merged, to keep the peak low. */
   for (size_t i = first; i < n; i++) {
+    if (rc == 0) rc = tv_builder_flush_samples(&builders[i]);
     if (rc == 0) rc = merge_builder(&store->t, &builders[i]);
     tv_builder_free(&builders[i]);
   }
@@ -784,6 +873,8 @@ int tv_store_build(tv_store_t *store, tv_builder_t *builders, size_t n, tv_error
   tv_tables_t *t = &store->t;
   /* Unclosed B close at the last timestamp seen anywhere, E marks included. */
   compute_range(store, true);
+  rc = tv_lanes_build(t, store->max_ns);
+  if (rc != 0) goto fail;
   rc = finish_threads(t, store->max_ns);
   for (size_t i = 0; i < t->n_threads; i++) {
     store->n_slices += t->threads[i].slices.n;
@@ -823,11 +914,12 @@ size_t tv_store_bytes(const tv_store_t *store) {
   bytes += ((size_t)t->thread_mask + 1) * sizeof *t->thread_slots;
   for (size_t i = 0; i < t->n_threads; i++) {
     bytes += t->threads[i].slices.cap * (8 + 8 + 8 + 4 + 4 + 8 + 2 + 2);
-    bytes += t->threads[i].instants.cap * (8 + 4 + 8);
+    bytes += (t->threads[i].instants.cap + t->threads[i].samples.cap) * (8 + 4 + 8);
     bytes += ((size_t)t->threads[i].max_depth + 1) * sizeof(uint64_t);
   }
   for (size_t i = 0; i < t->n_counters; i++) bytes += t->counters[i].cap * 24;
   bytes += t->cap_counters * sizeof *t->counters;
+  bytes += t->cap_flows * sizeof *t->flows;
   return bytes;
 }
 

@@ -7,6 +7,7 @@
 #ifndef TRACEVIEW_READER_H
 #define TRACEVIEW_READER_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include "traceview/error.h"
 #include "traceview/store.h"
@@ -21,7 +22,17 @@ struct tv_reader {
    *  frees); sets t->format and may add warnings. 0 or TV_E* with err. */
   int (*read)(tv_trace_t *t, const tv_open_opts_t *opts, tv_builder_t **builders,
               size_t *n_builders, tv_error_t *err);
+  /** the args of the event or span at byte offset off of the mapped input, as
+   *  a JSON object (new reference), or NULL; parsed on demand, one event at
+   *  a time. NULL: the Chrome way, the "args" member of the object at off. */
+  json_t *(*event_args)(const tv_trace_t *t, uint64_t off);
 };
+
+/** the args of the event at off, through its reader (never NULL on success:
+ *  an empty object when there are none; NULL only when out of memory) */
+json_t *tv_event_args(const tv_trace_t *t, uint64_t off);
+/** parses the one JSON value at off (bounded), or NULL: for event_args hooks */
+json_t *tv_json_at(const tv_trace_t *t, uint64_t off);
 
 extern const tv_reader_t tv_chrome_json_reader;
 

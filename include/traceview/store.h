@@ -30,7 +30,11 @@
   X(missing_ts, "events without a usable ts (skipped)")                     \
   X(missing_phase, "events without ph (skipped)")                           \
   X(too_many_categories, "categories beyond 65535 (merged)")                \
-  X(depth_clamped, "slices nested deeper than 65535 (depth clamped)")
+  X(depth_clamped, "slices nested deeper than 65535 (depth clamped)")          \
+  X(unmatched_async_end, "async end events with no open begin (dropped)")   \
+  X(unclosed_async, "async slices never ended (closed at the end of the trace)") \
+  X(unmatched_flow, "flow steps with no flow start (dropped)")              \
+  X(missing_parent, "spans whose parent span is not in the file (shown as roots)")
 
 enum {
 #define TV__DIAG_ENUM(name, desc) TV_DIAG_##name,
@@ -96,6 +100,13 @@ typedef struct tv_marks {
   size_t n, cap;
 } tv_marks_t;
 
+/* What a row of the timeline is: a thread of the trace, or a lane of async
+ * slices or spans laid out by tv_store_build (lanes.c). */
+enum { TV_THREAD_PLAIN = 0, TV_THREAD_ASYNC = 1, TV_THREAD_SPANS = 2 };
+#define TV_LANE_TID_BASE (INT64_C(1) << 61) /* lane threads: tid = base + kind << 40 + lane */
+
+struct tv_sample_run; /* samples.c: the open stack of a sampled thread (builder only) */
+
 typedef struct tv_thread {
   int64_t pid, tid;
   uint32_t name;         /* thread_name, or the string tid, or TV_NO_STRING */
@@ -107,7 +118,10 @@ typedef struct tv_thread {
   uint64_t n_end_events; /* E events seen (for "listed") */
   tv_slices_t slices;
   tv_instants_t instants;
+  tv_instants_t samples; /* sample marks (name = leaf frame), sorted by time */
   tv_marks_t marks;      /* builder only; empty in a built store */
+  uint8_t kind;          /* TV_THREAD_* */
+  struct tv_sample_run *run; /* builder only */
 } tv_thread_t;
 
 typedef struct tv_process {
@@ -136,6 +150,48 @@ typedef struct tv_llvm_total {
   uint64_t off;
 } tv_llvm_total_t;
 
+/* An arrow between two points of the timeline: a Chrome flow (s/t/f steps)
+ * or a span link. Sorted by from_ts. */
+typedef struct tv_flow {
+  int64_t from_pid, from_tid, from_ts;
+  int64_t to_pid, to_tid, to_ts;
+  uint32_t name;
+  uint64_t off; /* the event or span that made it */
+} tv_flow_t;
+
+/* Builder only: an interval to lay out on lanes (async slices, spans). key
+ * identifies it for parent and link references (0: none); parent is a key. */
+typedef struct tv_span {
+  int64_t pid;
+  uint64_t key, parent;
+  int64_t start_ns, dur_ns;
+  uint32_t name, detail;
+  uint16_t cat;
+  uint8_t kind; /* TV_THREAD_ASYNC or TV_THREAD_SPANS */
+  uint64_t off;
+} tv_span_t;
+
+/* Builder only: a Chrome async event (b/e/n, S/T/F) waiting to be matched by
+ * key (a hash of category, id and scope, and the pid for local ids). */
+typedef struct tv_async_mark {
+  int64_t pid, ts_ns;
+  uint64_t key;
+  uint32_t name, detail;
+  uint16_t cat;
+  char ph;
+  uint64_t off;
+} tv_async_mark_t;
+
+/* Builder only: a flow step (s/t/f) or a span link, matched in tv_store_build. */
+typedef struct tv_flow_mark {
+  int64_t pid, tid, ts_ns; /* for links: unused, found from the spans */
+  uint64_t key;            /* flow id; for links the source span's key */
+  uint64_t to_span;        /* links: the target span's key; steps: 0 */
+  uint32_t name;
+  char ph;                 /* 's', 't', 'f', or 'L' for a link */
+  uint64_t off;
+} tv_flow_mark_t;
+
 /* Raw phase counts: one-byte ph values in by_byte, anything else by string. */
 typedef struct tv_phase_counts {
   uint64_t by_byte[256];
@@ -155,6 +211,16 @@ typedef struct tv_tables {
   tv_phase_counts_t phases;
   tv_diag_t diag;
   uint64_t n_raw_events;
+  tv_flow_t *flows; size_t n_flows, cap_flows;
+  tv_span_t *spans; size_t n_spans, cap_spans;                 /* builder only */
+  tv_async_mark_t *asyncs; size_t n_asyncs, cap_asyncs;        /* builder only */
+  tv_flow_mark_t *flow_marks; size_t n_flow_marks, cap_flow_marks; /* builder only */
+  /* Sampled profiles (perf script, folded stacks, cpuprofile, Chrome P) */
+  uint64_t n_samples;     /* samples read */
+  int64_t sample_weight;  /* sum of their weights (folded stacks: the counts) */
+  int64_t sample_ns;      /* timeline width of one unit of weight; 0: not sampled */
+  uint64_t n_span_events; /* spans read (Jaeger, OTLP) */
+  bool no_timeline;       /* the times are made up (folded stacks): no timeline view */
   /* private lookup caches */
   uint32_t *thread_slots; uint32_t thread_mask;
   size_t last_thread;
@@ -167,6 +233,10 @@ typedef struct tv_store {
   int64_t min_ns, max_ns;     /* time range; min > max when empty */
   uint64_t n_slices, n_instants, n_counter_samples;
 } tv_store_t;
+
+/* lanes.c, called by tv_store_build: matches async marks into spans, lays
+ * spans out on lane threads, and turns flow marks and links into flows. */
+int tv_lanes_build(tv_tables_t *t, int64_t end_of_trace);
 
 /* ---- builder: what readers call ---- */
 int tv_builder_init(tv_builder_t *b);
@@ -186,6 +256,24 @@ int tv_builder_add_counter(tv_builder_t *b, int64_t pid, uint32_t name, uint32_t
                            int64_t ts, double value, uint64_t off);
 int tv_builder_add_total(tv_builder_t *b, const tv_llvm_total_t *total);
 int tv_builder_count_phase(tv_builder_t *b, const char *ph, size_t len);
+/** a sample of thread th at ts: frames[0] is the root, frames[n - 1] the leaf
+ *  (interned names). It covers [ts, ts + width_ns) on the timeline; consecutive
+ *  samples with common prefixes merge into longer slices (a flame chart over
+ *  time), so a thread's samples must come in time order; one that starts
+ *  before the previous one ended is moved after it. weight counts toward
+ *  sample_weight. */
+int tv_builder_add_sample(tv_builder_t *b, tv_thread_t *th, int64_t ts, int64_t width_ns,
+                          const uint32_t *frames, size_t n, int64_t weight, uint64_t off);
+/** closes every open sampled stack (tv_store_build does it too) */
+int tv_builder_flush_samples(tv_builder_t *b);
+/** an interval for the lanes of process pid (span key, parent key or 0) */
+int tv_builder_add_span(tv_builder_t *b, const tv_span_t *span);
+int tv_builder_add_async(tv_builder_t *b, const tv_async_mark_t *mark);
+int tv_builder_add_flow_mark(tv_builder_t *b, const tv_flow_mark_t *mark);
+int tv_builder_add_flow(tv_builder_t *b, const tv_flow_t *flow);
+/* internal to the store's modules (samples.c) */
+int tv_builder_add_sample_mark(tv_thread_t *th, int64_t ts, uint32_t leaf, uint64_t off);
+void tv_sample_run_free(tv_thread_t *th);
 
 /* ---- store ---- */
 /** merges builders (consumed: they are freed) in order into store */
