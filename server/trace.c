@@ -35,7 +35,15 @@ void tv_trace_warn(tv_trace_t *t, int64_t off, const char *fmt, ...) {
 
 static int index_mapped(tv_trace_t *t, const tv_open_opts_t *opts, tv_error_t *err) {
   double t0 = now_seconds();
-  t->reader = tv_detect(t->map.base, t->map.len, t->map.path, err);
+  t->reader = NULL;
+  if (opts && opts->format) { /* forced: fuzzers per reader, --format */
+    for (size_t i = 0; tv_readers[i] && !t->reader; i++)
+      if (strcmp(tv_readers[i]->name, opts->format) == 0) t->reader = tv_readers[i];
+    if (!t->reader)
+      return tv_error_set(err, TV_EUSAGE, t->map.path, -1, "no reader named '%s'", opts->format);
+  } else {
+    t->reader = tv_detect(t->map.base, t->map.len, t->map.path, err);
+  }
   if (!t->reader) return err ? err->code : TV_EFORMAT;
   tv_builder_t *builders = NULL;
   size_t n = 0;

@@ -23,6 +23,7 @@ typedef struct tv_open_opts {
   const char *cache_dir;   /* for decompressed copies; NULL: the default */
   unsigned threads;        /* scanning threads; 0: $TRACEVIEW_THREADS, else the cores */
   size_t chunk_bytes;      /* smallest chunk worth a thread; 0: 16 MiB (tests lower it) */
+  const char *format;      /* a reader's name to skip detection (fuzzers); NULL: detect */
 } tv_open_opts_t;
 
 typedef struct tv_warning {

@@ -1,6 +1,7 @@
-/* fuzz_chrome_json.c: libFuzzer harness for format detection, the Chrome
- * JSON reader, the store build and the summary engine. Any input must give a
- * trace or an error, never a crash, a leak or undefined behaviour.
+/* fuzz_reader.c: libFuzzer harness for one reader (TV_FUZZ_FORMAT, a reader
+ * name such as "chrome-json"; without it, format detection picks one), the
+ * store build, the summary engine, the pyramid and tiles. Any input must give
+ * a trace or an error, never a crash, a leak or undefined behaviour.
  *
  * Built with -DTV_FUZZ_REPLAY it becomes a plain program that runs every file
  * given on the command line through the same entry point (used by the gcc
@@ -45,7 +46,12 @@ static void exercise_tiles(const tv_store_t *st) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tv_trace_t t;
   tv_error_t err;
-  if (tv_trace_open_memory(&t, data, size, "fuzz", NULL, &err) != 0) return 0;
+#ifdef TV_FUZZ_FORMAT
+  tv_open_opts_t opts = {.format = TV_FUZZ_FORMAT, .threads = 1};
+#else
+  tv_open_opts_t opts = {.threads = 1};
+#endif
+  if (tv_trace_open_memory(&t, data, size, "fuzz", &opts, &err) != 0) return 0;
   static const tv_group_by_t groups[] = {TV_GROUP_NAME, TV_GROUP_DETAIL, TV_GROUP_CRATE,
                                          TV_GROUP_THREAD, TV_GROUP_CATEGORY};
   tv_summary_opts_t o = {.group_by = groups[size % 5], .demangle = true};
