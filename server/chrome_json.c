@@ -46,6 +46,8 @@ typedef struct scan {
   const char *progress_mark;
   tv_builder_t **extra;             /* builders of later chunks, in file order */
   size_t n_extra;
+  const char *stack_frames, *samples; /* object form: the "stackFrames" object and
+                                         "samples" array, resolved after the scan */
 } scan_t;
 
 typedef struct raw_event {
@@ -53,8 +55,18 @@ typedef struct raw_event {
   tv_jstr_t ph, name, cat, detail, args_name;
   tv_jnum_t ts, dur, pid_num, tid_num, sort_index, count, avg_ms;
   tv_jstr_t pid_str, tid_str;
+  tv_jnum_t id_num, bind_num;  /* async and flow ids: numbers or strings */
+  tv_jstr_t id_str, bind_str, scope, bp;
+  bool id2_global, flow_in, flow_out;
   const char *args_p, *args_e; /* span of the args object, or NULL */
 } raw_event_t;
+
+static int parse_id2(scan_t *s, raw_event_t *ev);
+static int read_bool(scan_t *s, bool *out);
+static int emit_async(scan_t *s, const raw_event_t *ev, char ph, int64_t pid, uint32_t name,
+                      int64_t ts, uint64_t off);
+static int emit_flow(scan_t *s, const raw_event_t *ev, char ph, int64_t pid, int64_t tid,
+                     uint32_t name, int64_t ts, uint64_t off);
 
 /* Strings go to the builder of the chunk being scanned. */
 static int intern_jstr(scan_t *s, const tv_jstr_t *j, uint32_t *id) {
@@ -98,6 +110,39 @@ static int read_id_value(scan_t *s, tv_jnum_t *num, tv_jstr_t *str) {
   return tv_js_number_or_skip(&s->js, num);
 }
 
+static int read_bool(scan_t *s, bool *out) {
+  const char *p = s->js.p;
+  int rc = tv_js_skip_value(&s->js);
+  *out = rc == 0 && s->js.p - p == 4 && memcmp(p, "true", 4) == 0;
+  return rc;
+}
+
+/* "id2": {"local": ID} or {"global": ID} */
+static int parse_id2(scan_t *s, raw_event_t *ev) {
+  s->js.p++;
+  tv_js_ws(&s->js);
+  if (s->js.p >= s->js.end) return TV_SCAN_EOF;
+  if (*s->js.p == '}') {
+    s->js.p++;
+    return 0;
+  }
+  for (;;) {
+    tv_jstr_t key = {0};
+    int rc = tv_js_key(&s->js, &key);
+    if (rc) return rc;
+    if (TV_KEY_IS(key.s, "local") || TV_KEY_IS(key.s, "global")) {
+      ev->id2_global = TV_KEY_IS(key.s, "global");
+      rc = read_id_value(s, &ev->id_num, &ev->id_str);
+    } else {
+      rc = tv_js_skip_value(&s->js);
+    }
+    if (rc) return rc;
+    rc = tv_js_after_member(&s->js, "',' or '}' in id2");
+    if (rc == 2) return 0;
+    if (rc) return rc;
+  }
+}
+
 /* s->js.p at '{'. Fills ev with what the index needs. */
 static int parse_event(scan_t *s, raw_event_t *ev) {
   memset(ev, 0, sizeof *ev);
@@ -123,6 +168,13 @@ static int parse_event(scan_t *s, raw_event_t *ev) {
     else if (TV_KEY_IS(k, "tid")) rc = read_id_value(s, &ev->tid_num, &ev->tid_str);
     else if (TV_KEY_IS(k, "cat")) rc = tv_js_string_or_skip(&s->js, &ev->cat);
     else if (TV_KEY_IS(k, "args") && s->js.p < s->js.end && *s->js.p == '{') rc = parse_args(s, ev);
+    else if (TV_KEY_IS(k, "id")) rc = read_id_value(s, &ev->id_num, &ev->id_str);
+    else if (TV_KEY_IS(k, "id2") && s->js.p < s->js.end && *s->js.p == '{') rc = parse_id2(s, ev);
+    else if (TV_KEY_IS(k, "scope")) rc = tv_js_string_or_skip(&s->js, &ev->scope);
+    else if (TV_KEY_IS(k, "bp")) rc = tv_js_string_or_skip(&s->js, &ev->bp);
+    else if (TV_KEY_IS(k, "bind_id")) rc = read_id_value(s, &ev->bind_num, &ev->bind_str);
+    else if (TV_KEY_IS(k, "flow_in")) rc = read_bool(s, &ev->flow_in);
+    else if (TV_KEY_IS(k, "flow_out")) rc = read_bool(s, &ev->flow_out);
     else rc = tv_js_skip_value(&s->js);
     if (rc) return rc;
     rc = tv_js_after_member(&s->js, "',' or '}' after a value in an event");
@@ -199,7 +251,12 @@ static int emit_event(scan_t *s, const raw_event_t *ev) {
     return tv_error_set(s->js.err, TV_ENOMEM, s->js.file, -1, "out of memory");
   if (ev->ph.s.len != 1) return 0;
   char ph = ev->ph.s.p[0];
-  if (!strchr("XBEiICM", ph)) return 0; /* counted, skipped in this version */
+  if (ph == 'P') { /* samples: resolved after the scan (chrome_samples.c) */
+    if (tv_builder_add_revisit(b, off) != 0)
+      return tv_error_set(s->js.err, TV_ENOMEM, s->js.file, -1, "out of memory");
+    return 0;
+  }
+  if (!strchr("XBEiICMbneSFstf", ph)) return 0; /* counted, skipped (T, p, O, N, D, ...) */
 
   int rc;
   int64_t pid, tid, ts = 0, dur = 0;
@@ -253,9 +310,15 @@ static int emit_event(scan_t *s, const raw_event_t *ev) {
     return emit_counters(s, ev, pid, name, ts);
   }
 
+  if (strchr("bneSF", ph)) return emit_async(s, ev, ph, pid, name, ts, off);
+
   tv_thread_t *th = tv_builder_thread(b, pid, tid);
   if (!th) return tv_error_set(s->js.err, TV_ENOMEM, s->js.file, -1, "out of memory");
   if (tid_name && !th->name) th->name = tid_name;
+  if (strchr("stf", ph) || (ev->flow_in || ev->flow_out)) {
+    if ((rc = emit_flow(s, ev, ph, pid, tid, name, ts, off)) != 0) return rc;
+    if (strchr("stf", ph)) return 0;
+  }
   if (ph == 'i' || ph == 'I') {
     if (tv_builder_add_instant(b, th, ts, name, off))
       return tv_error_set(s->js.err, TV_ENOMEM, s->js.file, -1, "out of memory");
@@ -293,6 +356,65 @@ static int emit_event(scan_t *s, const raw_event_t *ev) {
   }
   /* B or E */
   if (tv_builder_add_mark(b, th, ph == 'B', ts, name, detail, cat, off))
+    return tv_error_set(s->js.err, TV_ENOMEM, s->js.file, -1, "out of memory");
+  return 0;
+}
+
+/* ---- async slices and flows: keys matched after the merge (lanes.c) ---- */
+
+#define FNV_OFFSET UINT64_C(0xcbf29ce484222325)
+
+/* 64-bit FNV-1a of one part, then a separator byte: parts never run together. */
+static uint64_t key_part(uint64_t h, const void *data, size_t n) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * UINT64_C(0x100000001b3);
+  return (h ^ 0xff) * UINT64_C(0x100000001b3);
+}
+
+static uint64_t key_id(uint64_t h, const tv_jnum_t *num, const tv_jstr_t *str) {
+  if (str->present) return key_part(h, str->s.p, str->s.len);
+  if (num->p) return key_part(h, num->p, (size_t)(num->e - num->p));
+  return key_part(h, "", 0);
+}
+
+/* b/e/n (nestable) and S/F (legacy): keyed by kind, category, id, scope, and
+ * the pid unless the id is global (id2.global). */
+static int emit_async(scan_t *s, const raw_event_t *ev, char ph, int64_t pid, uint32_t name,
+                      int64_t ts, uint64_t off) {
+  tv_builder_t *b = s->b;
+  uint32_t cat_id = TV_NO_STRING, detail = TV_NO_STRING;
+  int rc;
+  if ((rc = intern_jstr(s, &ev->cat, &cat_id)) != 0) return rc;
+  if ((rc = intern_jstr(s, &ev->detail, &detail)) != 0) return rc;
+  uint64_t key = key_part(FNV_OFFSET, (ph == 'S' || ph == 'F') ? "S" : "b", 1);
+  key = key_part(key, ev->cat.s.p, ev->cat.present ? ev->cat.s.len : 0);
+  key = (ev->id_str.present || ev->id_num.p) ? key_id(key, &ev->id_num, &ev->id_str)
+                                               : key_part(key, ev->name.s.p, ev->name.s.len);
+  key = key_part(key, ev->scope.s.p, ev->scope.present ? ev->scope.s.len : 0);
+  if (!ev->id2_global) key = key_part(key, &pid, sizeof pid);
+  tv_async_mark_t m = {.pid = pid, .ts_ns = ts, .key = key | 1, .name = name, .detail = detail,
+                       .cat = tv_builder_cat(b, cat_id), .ph = ph, .off = off};
+  if (tv_builder_add_async(b, &m) != 0)
+    return tv_error_set(s->js.err, TV_ENOMEM, s->js.file, -1, "out of memory");
+  return 0;
+}
+
+/* Flow steps s/t/f (v1, keyed by id) and flow_out/flow_in on slices (v2,
+ * keyed by bind_id). */
+static int emit_flow(scan_t *s, const raw_event_t *ev, char ph, int64_t pid, int64_t tid,
+                     uint32_t name, int64_t ts, uint64_t off) {
+  uint64_t key;
+  if (strchr("stf", ph)) {
+    key = key_id(key_part(FNV_OFFSET, "v1", 2), &ev->id_num, &ev->id_str);
+    key = key_part(key, ev->scope.s.p, ev->scope.present ? ev->scope.s.len : 0);
+  } else {
+    if (!ev->bind_str.present && !ev->bind_num.p) return 0;
+    key = key_id(key_part(FNV_OFFSET, "v2", 2), &ev->bind_num, &ev->bind_str);
+    ph = ev->flow_in && ev->flow_out ? 't' : ev->flow_out ? 's' : 'f';
+  }
+  tv_flow_mark_t m = {.pid = pid, .tid = tid, .ts_ns = ts, .key = key | 1, .name = name,
+                      .ph = ph, .off = off};
+  if (tv_builder_add_flow_mark(s->b, &m) != 0)
     return tv_error_set(s->js.err, TV_ENOMEM, s->js.file, -1, "out of memory");
   return 0;
 }

@@ -84,7 +84,7 @@ static json_t *info_json(const tv_trace_t *t) {
     const tv_thread_t *th = &tb->threads[i];
     if (!th->listed) continue;
     json_array_append_new(threads, json_pack("{s:I, s:I, s:o, s:o, s:I, s:I, s:I}",
-        "pid", (json_int_t)th->pid, "tid", (json_int_t)th->tid,
+        "pid", (json_int_t)th->pid, "tid", (json_int_t)tv_thread_shown_tid(th),
         "name", json_nullable_str(s, th->name),
         "sort_index", th->has_sort_index ? json_integer(th->sort_index) : json_null(),
         "slices", (json_int_t)th->slices.n, "instants", (json_int_t)th->instants.n,
@@ -188,7 +188,7 @@ static void info_text(const tv_trace_t *t) {
     }
     tv_str_t nm = tv_store_str(s, th->name);
     printf("  %8lld:%-8lld %-24.*s %12s slices  %3u levels\n", (long long)th->pid,
-           (long long)th->tid, (int)(nm.len > 24 ? 24 : nm.len), nm.p,
+           (long long)tv_thread_shown_tid(th), (int)(nm.len > 24 ? 24 : nm.len), nm.p,
            tv_fmt_count(th->slices.n, b1, sizeof b1), th->max_depth);
   }
   if (tb->n_totals) {

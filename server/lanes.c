@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LANES 512 /* per process and kind; beyond, spans share the last lane */
+#define MAX_LANES 4096 /* per process and kind; beyond, spans share lanes (overlapping) */
 
 /* ---- 1. async matching ---- */
 
@@ -101,26 +101,40 @@ out:
 /* ---- 2. lanes ---- */
 
 typedef struct lane {
-  int64_t *end; /* stack of open interval ends */
+  int64_t *end;   /* stack of open intervals: their ends */
+  size_t *span;   /* and span indexes */
   size_t n, cap;
 } lane_t;
 
-/* Does [start, end) nest into lane l? Pops intervals that ended before it. */
-static bool lane_fits(lane_t *l, int64_t start, int64_t end) {
+/* Pops the intervals of lane l that ended by start. */
+static void lane_pop(lane_t *l, int64_t start) {
   while (l->n && l->end[l->n - 1] <= start) l->n--;
-  /* zero-length slices never contain others: a child must end inside */
-  return l->n == 0 || end <= l->end[l->n - 1];
 }
 
-static int lane_push(lane_t *l, int64_t end) {
+/* Does [start, end) go on lane l? Strictly: the lane is free, or its open
+ * interval is the span's parent and contains it (unrelated spans never nest,
+ * so a row shows one operation and its children). Loosely (only once the
+ * lanes run out): it nests in time. Zero-length spans never contain others. */
+static bool lane_fits(lane_t *l, int64_t start, int64_t end, size_t parent, bool strict) {
+  lane_pop(l, start);
+  if (l->n == 0) return true;
+  if (end > l->end[l->n - 1]) return false;
+  return !strict || l->span[l->n - 1] == parent;
+}
+
+static int lane_push(lane_t *l, int64_t end, size_t span) {
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 8;
     int64_t *e = realloc(l->end, cap * sizeof *e);
     if (!e) return TV_ENOMEM;
     l->end = e;
+    size_t *sp = realloc(l->span, cap * sizeof *sp);
+    if (!sp) return TV_ENOMEM;
+    l->span = sp;
     l->cap = cap;
   }
-  l->end[l->n++] = end;
+  l->end[l->n] = end;
+  l->span[l->n++] = span;
   return 0;
 }
 
@@ -132,6 +146,7 @@ static int cmp_span(const void *x, const void *y, void *ud) {
   if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
   if (a->start_ns != b->start_ns) return a->start_ns < b->start_ns ? -1 : 1;
   if (a->dur_ns != b->dur_ns) return a->dur_ns > b->dur_ns ? -1 : 1; /* parents first */
+  if (a->off != b->off) return a->off < b->off ? -1 : 1; /* file order, not key order */
   return i < j ? -1 : i > j;
 }
 
@@ -181,28 +196,83 @@ static int64_t lane_tid(uint8_t kind, size_t lane) {
   return TV_LANE_TID_BASE + ((int64_t)kind << 40) + (int64_t)lane;
 }
 
+/* A binary min-heap of lane numbers, ordered by number (free lanes) or by
+ * the end of the lane's outermost open interval (busy lanes). */
+typedef struct lane_heap {
+  size_t *v;
+  size_t n;
+  const lane_t *lanes; /* NULL: order by lane number */
+} lane_heap_t;
+
+static bool heap_less(const lane_heap_t *h, size_t a, size_t b) {
+  if (!h->lanes) return a < b;
+  int64_t ea = h->lanes[a].end[0], eb = h->lanes[b].end[0];
+  return ea != eb ? ea < eb : a < b;
+}
+
+static void heap_push(lane_heap_t *h, size_t lane) {
+  size_t i = h->n++;
+  h->v[i] = lane;
+  while (i > 0 && heap_less(h, h->v[i], h->v[(i - 1) / 2])) {
+    size_t p = (i - 1) / 2, tmp = h->v[p];
+    h->v[p] = h->v[i];
+    h->v[i] = tmp;
+    i = p;
+  }
+}
+
+static size_t heap_pop(lane_heap_t *h) {
+  size_t top = h->v[0];
+  h->v[0] = h->v[--h->n];
+  for (size_t i = 0;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < h->n && heap_less(h, h->v[l], h->v[m])) m = l;
+    if (r < h->n && heap_less(h, h->v[r], h->v[m])) m = r;
+    if (m == i) break;
+    size_t tmp = h->v[m];
+    h->v[m] = h->v[i];
+    h->v[i] = tmp;
+    i = m;
+  }
+  return top;
+}
+
 /* Places spans[order[0..n)] (one process and kind, sorted by start) on lanes;
- * lane_of[i] receives span i's lane. */
+ * lane_of[i] receives span i's lane. A lane is free once its outermost open
+ * interval has ended; the busy heap finds those in order, the free heap
+ * gives the lowest free lane, so placing costs O(log lanes). */
 static int place_group(tv_tables_t *t, const size_t *order, size_t n, const key_map_t *keys,
                        uint32_t *lane_of) {
   lane_t *lanes = calloc(MAX_LANES, sizeof *lanes);
+  lane_heap_t free_h = {.v = malloc(MAX_LANES * sizeof(size_t))};
+  lane_heap_t busy_h = {.v = malloc(MAX_LANES * sizeof(size_t)), .lanes = lanes};
   size_t n_lanes = 0;
   int rc = TV_ENOMEM;
-  if (!lanes) return rc;
+  if (!lanes || !free_h.v || !busy_h.v) goto out;
   const tv_span_t *g0 = &t->spans[order[0]];
   for (size_t k = 0; k < n; k++) {
     size_t i = order[k];
     const tv_span_t *sp = &t->spans[i];
     int64_t start = sp->start_ns, end = tv_sat_add(start, sp->dur_ns);
-    size_t lane = SIZE_MAX, parent;
-    if (key_map_get(keys, sp->parent, &parent) && t->spans[parent].pid == sp->pid &&
-        t->spans[parent].kind == sp->kind &&
-        lane_of[parent] != UINT32_MAX && lane_fits(&lanes[lane_of[parent]], start, end))
+    while (busy_h.n && lanes[busy_h.v[0]].end[0] <= start) {
+      size_t l = heap_pop(&busy_h);
+      lanes[l].n = 0;
+      heap_push(&free_h, l);
+    }
+    size_t lane = SIZE_MAX, parent = SIZE_MAX;
+    if (!key_map_get(keys, sp->parent, &parent) || t->spans[parent].pid != sp->pid ||
+        t->spans[parent].kind != sp->kind || lane_of[parent] == UINT32_MAX)
+      parent = SIZE_MAX;
+    if (parent != SIZE_MAX && lane_fits(&lanes[lane_of[parent]], start, end, parent, true))
       lane = lane_of[parent];
+    bool opens = false; /* the span opens a free lane */
+    if (lane == SIZE_MAX && free_h.n) lane = heap_pop(&free_h), opens = true;
+    if (lane == SIZE_MAX && n_lanes < MAX_LANES) lane = n_lanes++, opens = true;
     for (size_t l = 0; lane == SIZE_MAX && l < n_lanes; l++)
-      if (lane_fits(&lanes[l], start, end)) lane = l;
-    if (lane == SIZE_MAX) lane = n_lanes < MAX_LANES ? n_lanes++ : MAX_LANES - 1;
-    if (lane_push(&lanes[lane], end) != 0) goto out;
+      if (lane_fits(&lanes[l], start, end, SIZE_MAX, false)) lane = l;
+    if (lane == SIZE_MAX) lane = MAX_LANES - 1; /* overlaps: the store repairs and counts it */
+    if (lane_push(&lanes[lane], end, i) != 0) goto out;
+    if (opens) heap_push(&busy_h, lane);
     lane_of[i] = (uint32_t)lane;
   }
   /* Lane threads, named "async" / "spans", then "async 2", ... */
@@ -211,17 +281,23 @@ static int place_group(tv_tables_t *t, const size_t *order, size_t n, const key_
     if (!th) goto out;
     th->kind = g0->kind;
     th->listed = true;
-    char label[32];
+    /* interned strings are views: the label's bytes go to the arena */
+    char *label = tv_intern_alloc(&t->strings, 32);
+    if (!label) goto out;
     const char *base = g0->kind == TV_THREAD_ASYNC ? "async" : "spans";
-    int len = l ? snprintf(label, sizeof label, "%s %zu", base, l + 1)
-                : snprintf(label, sizeof label, "%s", base);
+    int len = l ? snprintf(label, 32, "%s %zu", base, l + 1) : snprintf(label, 32, "%s", base);
     th->name = tv_intern(&t->strings, tv_str(label, (size_t)len), NULL);
     if (th->name == UINT32_MAX) goto out;
   }
   rc = 0;
 out:
-  for (size_t l = 0; l < MAX_LANES; l++) free(lanes[l].end);
+  for (size_t l = 0; lanes && l < MAX_LANES; l++) {
+    free(lanes[l].end);
+    free(lanes[l].span);
+  }
   free(lanes);
+  free(free_h.v);
+  free(busy_h.v);
   return rc;
 }
 

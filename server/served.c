@@ -95,10 +95,12 @@ static int build_tracks_and_meta(tv_served_t *s) {
       size_t track = s->n_tracks++;
       s->tracks[track] = (tv_track_t){false, (uint32_t)i};
       s->track_of_thread[i] = (int64_t)track;
-      static const char *const kinds[] = {"thread", "async", "spans"};
-      json_array_append_new(jtracks, json_pack("{s:I, s:s, s:I, s:o, s:o, s:I, s:I, s:I, s:I}",
-          "track", (json_int_t)track, "kind", kinds[th->kind < 3 ? th->kind : 0],
-          "tid", (json_int_t)(th->kind ? th->tid - TV_LANE_TID_BASE - ((int64_t)th->kind << 40) : th->tid),
+      /* lanes of async slices or spans are slice tracks like threads */
+      static const char *const lanes[] = {NULL, "async", "spans"};
+      json_array_append_new(jtracks, json_pack("{s:I, s:s, s:o, s:I, s:o, s:o, s:I, s:I, s:I, s:I}",
+          "track", (json_int_t)track, "kind", "thread",
+          "lane", th->kind && th->kind < 3 ? json_string(lanes[th->kind]) : json_null(),
+          "tid", (json_int_t)tv_thread_shown_tid(th),
           "name", str_or_null(st, th->name),
           "sort_index", th->has_sort_index ? json_integer(th->sort_index) : json_null(),
           "slices", (json_int_t)th->slices.n, "instants", (json_int_t)th->instants.n,

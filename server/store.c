@@ -160,6 +160,7 @@ void tv_builder_free(tv_builder_t *b) {
   free(b->spans);
   free(b->asyncs);
   free(b->flow_marks);
+  free(b->revisit);
   free(b->cats);
   free(b->phases.other_ph);
   free(b->phases.other_n);
@@ -345,6 +346,12 @@ int tv_builder_add_async(tv_builder_t *b, const tv_async_mark_t *mark) {
 int tv_builder_add_flow_mark(tv_builder_t *b, const tv_flow_mark_t *mark) {
   if (GROW_ARRAY(b->flow_marks, b->n_flow_marks, b->cap_flow_marks) != 0) return TV_ENOMEM;
   b->flow_marks[b->n_flow_marks++] = *mark;
+  return 0;
+}
+
+int tv_builder_add_revisit(tv_builder_t *b, uint64_t off) {
+  if (GROW_ARRAY(b->revisit, b->n_revisit, b->cap_revisit) != 0) return TV_ENOMEM;
+  b->revisit[b->n_revisit++] = off;
   return 0;
 }
 

@@ -124,6 +124,11 @@ typedef struct tv_thread {
   struct tv_sample_run *run; /* builder only */
 } tv_thread_t;
 
+/** the tid to show: a lane's number (from 0) for lane threads */
+static inline int64_t tv_thread_shown_tid(const tv_thread_t *th) {
+  return th->kind ? th->tid - TV_LANE_TID_BASE - ((int64_t)th->kind << 40) : th->tid;
+}
+
 typedef struct tv_process {
   int64_t pid;
   uint32_t name;
@@ -215,6 +220,8 @@ typedef struct tv_tables {
   tv_span_t *spans; size_t n_spans, cap_spans;                 /* builder only */
   tv_async_mark_t *asyncs; size_t n_asyncs, cap_asyncs;        /* builder only */
   tv_flow_mark_t *flow_marks; size_t n_flow_marks, cap_flow_marks; /* builder only */
+  uint64_t *revisit; size_t n_revisit, cap_revisit; /* builder only: offsets of events
+                                 the reader resolves after its scan (Chrome P) */
   /* Sampled profiles (perf script, folded stacks, cpuprofile, Chrome P) */
   uint64_t n_samples;     /* samples read */
   int64_t sample_weight;  /* sum of their weights (folded stacks: the counts) */
@@ -271,6 +278,7 @@ int tv_builder_add_span(tv_builder_t *b, const tv_span_t *span);
 int tv_builder_add_async(tv_builder_t *b, const tv_async_mark_t *mark);
 int tv_builder_add_flow_mark(tv_builder_t *b, const tv_flow_mark_t *mark);
 int tv_builder_add_flow(tv_builder_t *b, const tv_flow_t *flow);
+int tv_builder_add_revisit(tv_builder_t *b, uint64_t off);
 /* internal to the store's modules (samples.c) */
 int tv_builder_add_sample_mark(tv_thread_t *th, int64_t ts, uint32_t leaf, uint64_t off);
 void tv_sample_run_free(tv_thread_t *th);

@@ -38,6 +38,7 @@ used here is counted and printed so a difference can be judged.
 import collections
 import decimal
 import gzip
+import heapq
 import json
 import os
 import re
@@ -216,6 +217,7 @@ def model(fmt, events, nbytes, pop_mode="all"):
     end_marks = []  # what the end of trace is taken from
     repairs = collections.Counter()
     n_events = 0
+    asyncs, flow_marks = [], []
 
     for idx, e in enumerate(events):
         n_events += 1
@@ -225,7 +227,9 @@ def model(fmt, events, nbytes, pop_mode="all"):
             continue
         ph = e.get("ph")
         phases[ph if isinstance(ph, str) else "(ph %r)" % (ph,)] += 1
-        if ph not in ("X", "B", "E", "i", "I", "C", "M"):
+        if ph == "P":
+            continue  # samples: checked by counts only (info "samples")
+        if ph not in ("X", "B", "E", "i", "I", "C", "M", "b", "n", "e", "S", "F", "s", "t", "f"):
             continue
         pid = ident(e.get("pid"), notes, "pid (ph %s)" % ph)
         tid = ident(e.get("tid"), notes, "tid (ph %s)" % ph)
@@ -251,6 +255,17 @@ def model(fmt, events, nbytes, pop_mode="all"):
         name = e.get("name")
         if not isinstance(name, str) or not name:
             name = NO_NAME
+        if ph in ("b", "n", "e", "S", "F"):
+            asyncs.append((async_key(e, ph, pid), ts, idx, ph, e, pid, name))
+            end_marks.append(ts)
+            continue
+        if ph in ("s", "t", "f"):
+            flow_marks.append((flow_key(e, "v1"), ts, idx, ph))
+            continue
+        if (e.get("flow_in") is True or e.get("flow_out") is True) and "bind_id" in e:
+            fph = "t" if e.get("flow_in") is True and e.get("flow_out") is True else \
+                  "s" if e.get("flow_out") is True else "f"
+            flow_marks.append((("v2", id_text(e.get("bind_id"))), ts, idx, fph))
         if ph == "X":
             dur = to_ns(e.get("dur"), notes, "dur")
             if name.startswith("Total ") and ts == 0 and "count" in args:
@@ -308,6 +323,11 @@ def model(fmt, events, nbytes, pop_mode="all"):
             times.append((bts, trace_end))
             listed.add(th)
 
+    lane_names = {}
+    if asyncs:
+        async_lanes(asyncs, trace_end, slices, listed, times, repairs, lane_names)
+    n_flows = count_flows(flow_marks, repairs)
+
     # nesting and self time, per thread
     max_depth = {}
     for th, lst in slices.items():
@@ -335,24 +355,158 @@ def model(fmt, events, nbytes, pop_mode="all"):
     for th in listed:
         pid, tid = th
         name = names.get(th)
+        kind = "thread"
+        if th in lane_names:
+            name, kind, tid = lane_names[th], "async", tid[1]
         if name is None and isinstance(tid, tuple) and tid[0] == "s":
             name = tid[1]
-        threads.append({"pid": pid, "tid": tid, "name": name, "sort_index": sorts.get(th),
+        threads.append({"pid": pid, "tid": tid, "kind": kind, "name": name, "sort_index": sorts.get(th),
                         "slices": len(slices.get(th, [])), "instants": instants.get(th, 0),
                         "max_depth": max_depth.get(th, 0)})
     if times:
         time_range = [min(t[0] for t in times), max(t[1] for t in times)]
     else:
         time_range = None
-    for k in ("unmatched_end", "unclosed_begin", "negative_duration", "overlapping"):
+    for k in ("unmatched_end", "unclosed_begin", "negative_duration", "overlapping",
+              "unmatched_async_end", "unclosed_async", "unmatched_flow"):
         repairs[k] += 0
     return {
         "format": fmt, "bytes": nbytes, "events": n_events, "phases": dict(phases),
         "slices": sum(len(v) for v in slices.values()), "instants": sum(instants.values()),
         "counter_samples": counter_samples, "llvm_totals": totals, "threads": threads,
+        "flows": n_flows,
         "time_range_ns": time_range, "repairs": dict(repairs),
         "_slices": slices, "_notes": notes, "_pnames": pnames,
     }
+
+
+# --------------------------------------------- async slices, lanes, flows
+# docs/cli.md "Async slices and flows": b/e nest per key (kind, category, id,
+# scope, and the pid unless id2.global), n is a zero-length slice inside the
+# open one, S opens and F closes; unclosed ones end with the trace. Per
+# process, spans sorted by (start, longer first, file order) go to the lane
+# of their parent when its open interval there is the parent and contains
+# them, else the first lane with nothing open, else a new lane ("async",
+# "async 2", ...).
+
+MAX_LANES = 4096
+
+
+def id_text(v):
+    if isinstance(v, str):
+        return "s" + v
+    if isinstance(v, bool) or v is None:
+        return "?"
+    return "n" + str(v)
+
+
+def async_key(e, ph, pid):
+    ident_v, glob = e.get("id"), False
+    id2 = e.get("id2")
+    if isinstance(id2, dict):
+        for k in ("local", "global"):
+            if k in id2:
+                ident_v, glob = id2[k], k == "global"
+    ident_t = id_text(ident_v) if ("id" in e or isinstance(id2, dict)) else "name:" + str(e.get("name"))
+    cat = e.get("cat") if isinstance(e.get("cat"), str) else ""
+    scope = e.get("scope") if isinstance(e.get("scope"), str) else ""
+    return ("S" if ph in "SF" else "b", cat, ident_t, scope, None if glob else pid)
+
+
+def flow_key(e, v):
+    scope = e.get("scope") if isinstance(e.get("scope"), str) else ""
+    ident_v = e.get("id")
+    id2 = e.get("id2")
+    if isinstance(id2, dict):
+        for k in ("local", "global"):
+            if k in id2:
+                ident_v = id2[k]
+    return (v, id_text(ident_v), scope)
+
+
+def async_lanes(asyncs, trace_end, slices, listed, times, repairs, lane_names):
+    asyncs.sort(key=lambda a: (str(a[0]), a[1], a[2]))
+    spans = []  # [start, dur, idx, e, pid, name, parent index]
+    i = 0
+    while i < len(asyncs):
+        k = i
+        stack = []
+        while k < len(asyncs) and asyncs[k][0] == asyncs[i][0]:
+            key, ts, idx, ph, e, pid, name = asyncs[k]
+            if ph in ("b", "S", "n"):
+                spans.append([ts, 0, idx, e, pid, name, stack[-1] if stack else None])
+                if ph != "n":
+                    stack.append(len(spans) - 1)
+            elif stack:
+                sp = spans[stack.pop()]
+                sp[1] = ts - sp[0]
+            else:
+                repairs["unmatched_async_end"] += 1
+            k += 1
+        for si in stack:
+            spans[si][1] = max(trace_end - spans[si][0], 0)
+            repairs["unclosed_async"] += 1
+        i = k
+    by_pid = collections.defaultdict(list)
+    for si, sp in enumerate(spans):
+        by_pid[sp[4]].append(si)
+    lane_of = {}
+    for pid, lst in by_pid.items():
+        lst.sort(key=lambda si: (spans[si][0], -spans[si][1], spans[si][2]))
+        lanes = []  # each: list of [end, span index], outermost first
+        free, busy = [], []  # heaps: lane numbers; (outermost end, lane number)
+        for si in lst:
+            start, dur, idx, e, _, name, parent = spans[si]
+            end = start + dur
+            while busy and busy[0][0] <= start:
+                n = heapq.heappop(busy)[1]
+                lanes[n].clear()
+                heapq.heappush(free, n)
+
+            def fits(lane, strict):
+                while lane and lane[-1][0] <= start:
+                    lane.pop()
+                if not lane:
+                    return True
+                if end > lane[-1][0]:
+                    return False
+                return not strict or lane[-1][1] == parent
+
+            lane, opens = None, False
+            if parent is not None and parent in lane_of and spans[parent][4] == pid and \
+                    fits(lanes[lane_of[parent]], True):
+                lane = lane_of[parent]
+            if lane is None and free:
+                lane, opens = heapq.heappop(free), True
+            if lane is None and len(lanes) < MAX_LANES:
+                lanes.append([])
+                lane, opens = len(lanes) - 1, True
+            if lane is None:
+                lane = next((n for n, l in enumerate(lanes) if fits(l, False)), MAX_LANES - 1)
+            if opens:
+                heapq.heappush(busy, (end, lane))
+            lanes[lane].append([end, si])
+            lane_of[si] = lane
+            th = (pid, ("lane", lane))
+            lane_names[th] = "async" if lane == 0 else "async %d" % (lane + 1)
+            args = e.get("args") if isinstance(e.get("args"), dict) else {}
+            slices[th].append(Slice(start, dur, idx, name, e.get("cat"), args.get("detail")))
+            listed.add(th)
+            times.append((start, end))
+
+
+def count_flows(marks, repairs):
+    """Arrows between consecutive steps of one flow id; a step with no open flow is dropped."""
+    marks.sort(key=lambda m: (str(m[0]), m[1], m[2]))
+    n = 0
+    for i, (key, ts, idx, ph) in enumerate(marks):
+        if ph == "s":
+            continue
+        if i > 0 and marks[i - 1][0] == key and marks[i - 1][3] != "f":
+            n += 1
+        else:
+            repairs["unmatched_flow"] += 1
+    return n
 
 
 def group(m, keyf, name_re=None):
@@ -482,7 +636,7 @@ def tv_json(tv, args, timings, rep, title):
 
 def compare_info(m, info, rep, alt_model):
     d = []
-    for k in ("format", "bytes", "events", "slices", "instants", "counter_samples"):
+    for k in ("format", "bytes", "events", "slices", "instants", "counter_samples", "flows"):
         cmp_scalar(d, k, m[k], info.get(k))
     if info.get("phases") != m["phases"]:
         ks = sorted(set(m["phases"]) | set(info.get("phases") or {}), key=str)
@@ -524,7 +678,7 @@ def compare_info(m, info, rep, alt_model):
     act = info.get("threads") or []
     exp = m["threads"]
     stringy = any(isinstance(t["pid"], tuple) or isinstance(t["tid"], tuple) for t in exp)
-    fields = ("name", "sort_index", "slices", "instants", "max_depth")
+    fields = ("kind", "name", "sort_index", "slices", "instants", "max_depth")
     if stringy:
         # string ids get numbers of traceview's choosing: compare without ids
         ek = collections.Counter(tuple(j(t.get(f)) for f in fields) for t in exp)
@@ -534,10 +688,10 @@ def compare_info(m, info, rep, alt_model):
         for k in sorted((ak - ek).keys()):
             d.append("thread only in traceview (%s): %s" % (",".join(fields), ", ".join(k)))
     else:
-        em = {(t["pid"], t["tid"]): t for t in exp}
+        em = {(t["pid"], t["tid"], t["kind"]): t for t in exp}
         am = {}
         for t in act:
-            am[(t.get("pid"), t.get("tid"))] = t
+            am[(t.get("pid"), t.get("tid"), t.get("kind"))] = t
         if len(am) != len(act):
             d.append("traceview lists a (pid, tid) more than once")
         for k in sorted(set(em) - set(am)):
@@ -552,7 +706,7 @@ def compare_info(m, info, rep, alt_model):
                     msg = "thread %s:%s %s: python %s, traceview %s" % (
                         k[0], k[1], f, j(em[k][f]), j(am[k].get(f)))
                     if f == "max_depth":
-                        alt = {(t["pid"], t["tid"]): t for t in alt_model()["threads"]}
+                        alt = {(t["pid"], t["tid"], t["kind"]): t for t in alt_model()["threads"]}
                         if alt.get(k, {}).get(f) == am[k].get(f):
                             msg += " (matches the pop-only-the-top reading)"
                     d.append(msg)
@@ -561,7 +715,7 @@ def compare_info(m, info, rep, alt_model):
         def ok(nulls_last):
             keys = [(t.get("pid"), (t.get("sort_index") is None) == nulls_last,
                      t.get("sort_index") if t.get("sort_index") is not None else 0,
-                     t.get("tid")) for t in act]
+                     t.get("kind") != "thread", t.get("tid")) for t in act]
             try:
                 return keys == sorted(keys)
             except TypeError:
