@@ -2,6 +2,7 @@
  * validated once, here, before a handler sees them. */
 #include "traceview/demangle.h"
 #include "traceview/flame.h"
+#include "traceview/guard.h"
 #include "traceview/query.h"
 #include "traceview/search.h"
 #include "traceview/server.h"
@@ -308,6 +309,77 @@ static void api_tile(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t 
 
 /* ---- one event ---- */
 
+/* The bytes of the JSON object at the start of a span of the mapping: a
+ * bracket counter that knows strings. Runs under tv_guard_call, so it only
+ * reads (no allocation: it may be abandoned at any byte). */
+typedef struct extent_job {
+  const char *p;
+  size_t avail, len;
+} extent_job_t;
+
+static void event_extent(void *ud) {
+  extent_job_t *j = ud;
+  size_t depth = 0;
+  bool in_str = false;
+  j->len = j->avail; /* unterminated: jansson will say what is wrong */
+  for (size_t i = 0; i < j->avail; i++) {
+    char c = j->p[i];
+    if (in_str) {
+      if (c == '\\') i++;
+      else if (c == '"') in_str = false;
+    } else if (c == '"') {
+      in_str = true;
+    } else if (c == '{' || c == '[') {
+      depth++;
+    } else if ((c == '}' || c == ']') && depth > 0 && --depth == 0) {
+      j->len = i + 1;
+      return;
+    }
+  }
+}
+
+static void file_changed(tv_served_t *s, tv_http_reply_t *reply, const char *why) {
+  tv_api_error(reply, 410, "the trace file changed on disk since it was indexed (%s); restart "
+               "traceview serve or use --watch to re-index it: %s", why, s->path);
+}
+
+/* args of the event at byte offset off. The file may have been truncated or
+ * rewritten since it was indexed: its size and time are checked first, and
+ * the bytes are copied out under the SIGBUS guard (a truncation can still
+ * race the check). false: reply is set. */
+static bool event_args(tv_served_t *s, uint64_t off, json_t **args, tv_http_reply_t *reply) {
+  const tv_map_t *map = &s->trace.map;
+  char why[160];
+  *args = NULL;
+  if (off >= map->len) return true;
+  if (tv_map_changed(map, why, sizeof why) != 0) {
+    file_changed(s, reply, why);
+    return false;
+  }
+  size_t avail = map->len - off;
+  extent_job_t j = {.p = map->base + off, .avail = avail < MAX_EVENT_BYTES ? avail : MAX_EVENT_BYTES};
+  int rc = tv_guard_call(event_extent, &j);
+  char *copy = rc == 0 ? malloc(j.len ? j.len : 1) : NULL;
+  if (rc == 0 && !copy) {
+    tv_api_error(reply, 500, "out of memory");
+    return false;
+  }
+  if (rc == 0) rc = tv_guard_copy(copy, j.p, j.len);
+  if (rc != 0) {
+    free(copy);
+    file_changed(s, reply, "its pages vanished while being read: it was truncated");
+    return false;
+  }
+  json_error_t jerr;
+  json_t *ev = json_loadb(copy, j.len, JSON_DISABLE_EOF_CHECK, &jerr);
+  free(copy);
+  if (ev) {
+    *args = json_incref(json_object_get(ev, "args"));
+    json_decref(ev);
+  }
+  return true;
+}
+
 static json_t *display_json(tv_served_t *s, uint32_t id) {
   size_t len;
   const char *text = tv_served_display(s, id, &len);
@@ -345,17 +417,10 @@ static void api_event(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t
   json_object_set_new(root, "depth", json_integer(sl->depth[id]));
   json_object_set_new(root, "offset", json_integer((json_int_t)sl->off[id]));
   /* args, parsed now from the mapped bytes of this one event */
-  const tv_map_t *map = &s->trace.map;
   json_t *args = NULL;
-  if (sl->off[id] < map->len) {
-    size_t avail = map->len - sl->off[id];
-    json_error_t jerr;
-    json_t *ev = json_loadb(map->base + sl->off[id], avail < MAX_EVENT_BYTES ? avail : MAX_EVENT_BYTES,
-                            JSON_DISABLE_EOF_CHECK, &jerr);
-    if (ev) {
-      args = json_incref(json_object_get(ev, "args"));
-      json_decref(ev);
-    }
+  if (!event_args(s, sl->off[id], &args, reply)) {
+    json_decref(root);
+    return;
   }
   json_object_set_new(root, "args", args ? args : json_object());
   json_t *parents = json_array();
