@@ -300,10 +300,12 @@ static void api_tile(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t 
     thread_tile(s, &s->trace.store.t.threads[tr->index], &s->lods[tr->index], track,
                 (uint32_t)level, index, reply);
   if (reply->status == 200) {
-    reply->immutable = true;
-    snprintf(reply->etag, sizeof reply->etag, "\"%s-%llx-%lld-%lld-%lld\"", s->id,
-             (unsigned long long)s->trace.map.mtime_ns, (long long)track, (long long)level,
-             (long long)index);
+    /* Under --watch the same URL may name a different tile after a
+     * re-index: then browsers revalidate (a 304 when it did not change). */
+    reply->immutable = !s->watched;
+    snprintf(reply->etag, sizeof reply->etag, "\"%s-%llx-%llu-%lld-%lld-%lld\"", s->id,
+             (unsigned long long)s->trace.map.mtime_ns, (unsigned long long)s->generation,
+             (long long)track, (long long)level, (long long)index);
   }
 }
 
@@ -461,17 +463,18 @@ static void api_progress(tv_served_t *s, tv_http_reply_t *reply) {
   int state = atomic_load_explicit(&s->state, memory_order_acquire);
   static const char *const names[] = {"indexing", "ready", "error"};
   char msg[1200];
-  reply_json(reply, json_pack("{s:s, s:I, s:I, s:o}", "state", names[state], "done_bytes",
+  reply_json(reply, json_pack("{s:s, s:I, s:I, s:I, s:o}", "state", names[state],
+      "generation", (json_int_t)s->generation, "done_bytes",
       (json_int_t)atomic_load(&s->done_bytes), "total_bytes", (json_int_t)atomic_load(&s->total_bytes),
       "error", state == TV_SERVED_ERROR ? json_string(tv_error_format(&s->err, msg, sizeof msg))
                                         : json_null()));
 }
 
-static void api_traces(tv_served_t *traces, size_t n, tv_http_reply_t *reply) {
+static void api_traces(tv_slot_t *slots, size_t n, tv_http_reply_t *reply) {
   json_t *list = json_array();
   static const char *const names[] = {"indexing", "ready", "error"};
   for (size_t i = 0; i < n; i++) {
-    tv_served_t *s = &traces[i];
+    tv_served_t *s = tv_slot_acquire(&slots[i]);
     int state = atomic_load_explicit(&s->state, memory_order_acquire);
     uint64_t total = atomic_load(&s->total_bytes), done = atomic_load(&s->done_bytes);
     char msg[1200];
@@ -482,6 +485,7 @@ static void api_traces(tv_served_t *traces, size_t n, tv_http_reply_t *reply) {
         "state", names[state], "progress", state == TV_SERVED_READY ? 1.0 : total ? (double)done / (double)total : 0.0,
         "error", state == TV_SERVED_ERROR ? json_string(tv_error_format(&s->err, msg, sizeof msg))
                                           : json_null()));
+    tv_served_release(s);
   }
   reply_json(reply, json_pack("{s:o}", "traces", list));
 }
@@ -814,16 +818,39 @@ static const endpoint_t endpoints[] = {
     {"search", true, api_search},
 };
 
-void tv_api_handle(tv_served_t *traces, size_t n, const char *path, tv_param_fn get, void *ud,
-                   tv_http_reply_t *reply) {
+/* ---- waiting for a re-index (--watch) ---- */
+
+void tv_api_wait_reply(tv_slot_t *slot, uint64_t seen, tv_http_reply_t *reply) {
+  uint64_t g = atomic_load(&slot->generation);
+  reply_json(reply, json_pack("{s:I, s:b, s:b}", "generation", (json_int_t)g, "changed", g != seen,
+                              "watching", slot->watched));
+}
+
+/* Answers at once when the client is behind (or nothing is watched, so
+ * nothing will change); else the request is held (http.c) until the
+ * generation moves or a timeout. */
+static void api_wait(tv_slot_t *slot, tv_param_fn get, void *ud, tv_http_reply_t *reply) {
+  int64_t seen;
+  if (!int_param(reply, get, ud, "generation", 0, INT64_MAX, 0, true, &seen)) return;
+  if (!slot->watched || (uint64_t)seen != atomic_load(&slot->generation)) {
+    tv_api_wait_reply(slot, (uint64_t)seen, reply);
+    return;
+  }
+  reply->park = true;
+  reply->park_generation = (uint64_t)seen;
+}
+
+void tv_api_handle(tv_slot_t *slots, size_t n, const char *path, tv_param_fn get, void *ud,
+                   tv_http_reply_t *reply, tv_slot_t **slot_out) {
   static const char prefix[] = "/api/traces";
+  if (slot_out) *slot_out = NULL;
   if (strncmp(path, prefix, sizeof prefix - 1) != 0) {
     tv_api_error(reply, 404, "no such API endpoint");
     return;
   }
   const char *rest = path + sizeof prefix - 1;
   if (*rest == '\0' || strcmp(rest, "/") == 0) {
-    api_traces(traces, n, reply);
+    api_traces(slots, n, reply);
     return;
   }
   if (*rest != '/') {
@@ -833,16 +860,24 @@ void tv_api_handle(tv_served_t *traces, size_t n, const char *path, tv_param_fn 
   rest++;
   const char *slash = strchr(rest, '/');
   size_t id_len = slash ? (size_t)(slash - rest) : strlen(rest);
-  tv_served_t *s = NULL;
-  for (size_t i = 0; i < n && !s; i++)
-    if (strlen(traces[i].id) == id_len && memcmp(traces[i].id, rest, id_len) == 0) s = &traces[i];
-  if (!s) {
+  tv_slot_t *slot = NULL;
+  for (size_t i = 0; i < n && !slot; i++)
+    if (strlen(slots[i].id) == id_len && memcmp(slots[i].id, rest, id_len) == 0) slot = &slots[i];
+  if (!slot) {
     tv_api_error(reply, 404, "no trace with this id");
     return;
   }
   const char *what = slash ? slash + 1 : "meta";
+  if (strcmp(what, "wait") == 0) {
+    api_wait(slot, get, ud, reply);
+    if (reply->park && slot_out) *slot_out = slot;
+    else if (reply->park) tv_api_wait_reply(slot, reply->park_generation, reply);
+    return;
+  }
   for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++) {
     if (strcmp(what, endpoints[i].name) != 0) continue;
+    /* One index for the whole request, even if a re-index swaps meanwhile. */
+    tv_served_t *s = tv_slot_acquire(slot);
     int state = atomic_load_explicit(&s->state, memory_order_acquire);
     if (endpoints[i].needs_ready && state != TV_SERVED_READY) {
       if (state == TV_SERVED_ERROR) {
@@ -852,9 +887,10 @@ void tv_api_handle(tv_served_t *traces, size_t n, const char *path, tv_param_fn 
       } else {
         tv_api_error(reply, 409, "the trace is still indexing; poll /api/traces/%s/progress", s->id);
       }
-      return;
+    } else {
+      endpoints[i].fn(s, get, ud, reply);
     }
-    endpoints[i].fn(s, get, ud, reply);
+    tv_served_release(s);
     return;
   }
   tv_api_error(reply, 404, "no such API endpoint");
