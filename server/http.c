@@ -47,7 +47,6 @@ typedef struct parked {
   tv_slot_t *slot;
   uint64_t seen;      /* the generation the client has */
   uint64_t deadline;  /* uv_now() ms */
-  bool resumed;
 } parked_t;
 
 typedef struct server {
@@ -311,12 +310,15 @@ static bool park(server_t *sv, struct MHD_Connection *c, tv_slot_t *slot, uint64
   p->conn = c;
   p->slot = slot;
   p->seen = seen;
-  pthread_mutex_lock(&sv->park_lock);
   p->deadline = now_ms() + WAIT_TIMEOUT_MS;
+  *req_cls = p;
+  /* Suspended before it is listed, so the loop cannot resume it first; and
+   * neither call into libmicrohttpd holds park_lock, which its completion
+   * callback takes (no lock-order inversion with its own mutexes). */
+  MHD_suspend_connection(c);
+  pthread_mutex_lock(&sv->park_lock);
   p->next = sv->parked;
   sv->parked = p;
-  *req_cls = p;
-  MHD_suspend_connection(c);
   pthread_mutex_unlock(&sv->park_lock);
   return true;
 }
@@ -325,19 +327,27 @@ static bool park(server_t *sv, struct MHD_Connection *c, tv_slot_t *slot, uint64
  * here; freed when libmicrohttpd says the request completed. */
 static void resume_due(server_t *sv, bool all) {
   uint64_t now = now_ms();
+  parked_t *due = NULL;
   pthread_mutex_lock(&sv->park_lock);
   for (parked_t **pp = &sv->parked; *pp;) {
     parked_t *p = *pp;
     if (all || now >= p->deadline || atomic_load(&p->slot->generation) != p->seen) {
       *pp = p->next;
-      p->next = NULL;
-      p->resumed = true;
-      MHD_resume_connection(p->conn);
+      p->next = due;
+      due = p;
     } else {
       pp = &p->next;
     }
   }
   pthread_mutex_unlock(&sv->park_lock);
+  /* Outside the lock (see park). A suspended request cannot complete, so p
+   * stays valid until its resume. */
+  while (due) {
+    parked_t *p = due;
+    due = p->next;
+    p->next = NULL;
+    MHD_resume_connection(p->conn);
+  }
 }
 
 static void on_park_timer(uv_timer_t *t) { resume_due(t->data, false); }
