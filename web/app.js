@@ -62,6 +62,7 @@ const app = {
   hl: null, // the highlight in force (model/highlight.js)
   copied: null, // the last link "Copy link" produced (tests)
   watcher: null, // --watch: reloads the page when the open trace is re-indexed
+  generation: 0, // of the open trace's index (meta.generation)
 };
 
 // The event cache belongs to the open trace; panels reach it through this.
@@ -280,6 +281,7 @@ async function openTrace(h, token) {
     },
   );
   openAnalysis(id, meta);
+  app.generation = meta.generation;
   if (meta.watching) {
     // The URL holds the view, so reloading it shows the new index in the
     // same place: write any pending hash change first.
@@ -682,6 +684,7 @@ window.traceviewState = () => ({
   page: app.page,
   traces: app.traces.map((t) => ({ id: t.id, name: t.name, state: t.state })),
   helpOpen: help.open,
+  generation: app.generation,
   tooltipVisible: !$("tooltip").hidden,
   ...(app.view ? app.view.state() : { trace: app.traceId }),
   ...(app.view ? analysisState() : {}),

@@ -221,8 +221,11 @@ def main():
         except subprocess.TimeoutExpired:
             p.kill()
             rc = "hung"
+        err = p.stderr.read()
         if rc != 0:
-            failures.append("SIGTERM: exit %s, expected 0: %s" % (rc, p.stderr.read()[-500:]))
+            failures.append("SIGTERM: exit %s, expected 0: %s" % (rc, err[-500:]))
+        if "Sanitizer" in err or "runtime error" in err:
+            failures.append("sanitizer report: %s" % err[-2000:])
         if not a.workdir:
             try:
                 os.remove(trace)
