@@ -2,6 +2,7 @@
  * validated once, here, before a handler sees them. */
 #include "traceview/demangle.h"
 #include "traceview/flame.h"
+#include "traceview/guard.h"
 #include "traceview/query.h"
 #include "traceview/reader.h"
 #include "traceview/search.h"
@@ -307,14 +308,96 @@ static void api_tile(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t 
     thread_tile(s, &s->trace.store.t.threads[tr->index], &s->lods[tr->index], track,
                 (uint32_t)level, index, reply);
   if (reply->status == 200) {
-    reply->immutable = true;
-    snprintf(reply->etag, sizeof reply->etag, "\"%s-%llx-%lld-%lld-%lld\"", s->id,
-             (unsigned long long)s->trace.map.mtime_ns, (long long)track, (long long)level,
-             (long long)index);
+    /* Under --watch the same URL may name a different tile after a
+     * re-index: then browsers revalidate (a 304 when it did not change). */
+    reply->immutable = !s->watched;
+    snprintf(reply->etag, sizeof reply->etag, "\"%s-%llx-%llu-%lld-%lld-%lld\"", s->id,
+             (unsigned long long)s->trace.map.mtime_ns, (unsigned long long)s->generation,
+             (long long)track, (long long)level, (long long)index);
   }
 }
 
 /* ---- one event ---- */
+
+/* The bytes of the JSON object at the start of a span of the mapping: a
+ * bracket counter that knows strings. Runs under tv_guard_call, so it only
+ * reads (no allocation: it may be abandoned at any byte). */
+typedef struct extent_job {
+  const char *p;
+  size_t avail, len;
+} extent_job_t;
+
+/* Text formats (perf script, folded stacks): an event ends at a blank line,
+ * read at most this far. */
+#define MAX_TEXT_EVENT_BYTES (256u << 10)
+#define MAX_EVENT_BYTES (16u << 20) /* one event's JSON: bounded */
+
+static void event_extent(void *ud) {
+  extent_job_t *j = ud;
+  size_t depth = 0;
+  bool in_str = false;
+  j->len = j->avail; /* unterminated: jansson will say what is wrong */
+  if (j->avail && j->p[0] != '{' && j->p[0] != '[') {
+    if (j->len > MAX_TEXT_EVENT_BYTES) j->len = MAX_TEXT_EVENT_BYTES;
+    for (size_t i = 1; i < j->len; i++)
+      if (j->p[i] == '\n' && j->p[i - 1] == '\n') {
+        j->len = i;
+        return;
+      }
+    return;
+  }
+  for (size_t i = 0; i < j->avail; i++) {
+    char c = j->p[i];
+    if (in_str) {
+      if (c == '\\') i++;
+      else if (c == '"') in_str = false;
+    } else if (c == '"') {
+      in_str = true;
+    } else if (c == '{' || c == '[') {
+      depth++;
+    } else if ((c == '}' || c == ']') && depth > 0 && --depth == 0) {
+      j->len = i + 1;
+      return;
+    }
+  }
+}
+
+static void file_changed(tv_served_t *s, tv_http_reply_t *reply, const char *why) {
+  tv_api_error(reply, 410, "the trace file changed on disk since it was indexed (%s); restart "
+               "traceview serve or use --watch to re-index it: %s", why, s->path);
+}
+
+/* args of the event at byte offset off. The file may have been truncated or
+ * rewritten since it was indexed: its size and time are checked first, and
+ * the bytes are copied out under the SIGBUS guard (a truncation can still
+ * race the check). false: reply is set. */
+static bool event_args(tv_served_t *s, uint64_t off, json_t **args, tv_http_reply_t *reply) {
+  const tv_map_t *map = &s->trace.map;
+  char why[160];
+  *args = NULL;
+  if (off >= map->len) return true;
+  if (tv_map_changed(map, why, sizeof why) != 0) {
+    file_changed(s, reply, why);
+    return false;
+  }
+  size_t avail = map->len - off;
+  extent_job_t j = {.p = map->base + off, .avail = avail < MAX_EVENT_BYTES ? avail : MAX_EVENT_BYTES};
+  int rc = tv_guard_call(event_extent, &j);
+  char *copy = rc == 0 ? malloc(j.len ? j.len : 1) : NULL;
+  if (rc == 0 && !copy) {
+    tv_api_error(reply, 500, "out of memory");
+    return false;
+  }
+  if (rc == 0) rc = tv_guard_copy(copy, j.p, j.len);
+  if (rc != 0) {
+    free(copy);
+    file_changed(s, reply, "its pages vanished while being read: it was truncated");
+    return false;
+  }
+  *args = tv_event_args(s->trace.reader, copy, j.len);
+  free(copy);
+  return true;
+}
 
 static json_t *display_json(tv_served_t *s, uint32_t id) {
   size_t len;
@@ -353,7 +436,11 @@ static void api_event(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t
   json_object_set_new(root, "depth", json_integer(sl->depth[id]));
   json_object_set_new(root, "offset", json_integer((json_int_t)sl->off[id]));
   /* args, parsed now from the mapped bytes of this one event */
-  json_t *args = tv_event_args(&s->trace, sl->off[id]);
+  json_t *args = NULL;
+  if (!event_args(s, sl->off[id], &args, reply)) {
+    json_decref(root);
+    return;
+  }
   json_object_set_new(root, "args", args ? args : json_object());
   json_t *parents = json_array();
   int64_t t = sl->start_ns[id];
@@ -393,17 +480,18 @@ static void api_progress(tv_served_t *s, tv_http_reply_t *reply) {
   int state = atomic_load_explicit(&s->state, memory_order_acquire);
   static const char *const names[] = {"indexing", "ready", "error"};
   char msg[1200];
-  reply_json(reply, json_pack("{s:s, s:I, s:I, s:o}", "state", names[state], "done_bytes",
+  reply_json(reply, json_pack("{s:s, s:I, s:I, s:I, s:o}", "state", names[state],
+      "generation", (json_int_t)s->generation, "done_bytes",
       (json_int_t)atomic_load(&s->done_bytes), "total_bytes", (json_int_t)atomic_load(&s->total_bytes),
       "error", state == TV_SERVED_ERROR ? json_string(tv_error_format(&s->err, msg, sizeof msg))
                                         : json_null()));
 }
 
-static void api_traces(tv_served_t *traces, size_t n, tv_http_reply_t *reply) {
+static void api_traces(tv_slot_t *slots, size_t n, tv_http_reply_t *reply) {
   json_t *list = json_array();
   static const char *const names[] = {"indexing", "ready", "error"};
   for (size_t i = 0; i < n; i++) {
-    tv_served_t *s = &traces[i];
+    tv_served_t *s = tv_slot_acquire(&slots[i]);
     int state = atomic_load_explicit(&s->state, memory_order_acquire);
     uint64_t total = atomic_load(&s->total_bytes), done = atomic_load(&s->done_bytes);
     char msg[1200];
@@ -414,6 +502,7 @@ static void api_traces(tv_served_t *traces, size_t n, tv_http_reply_t *reply) {
         "state", names[state], "progress", state == TV_SERVED_READY ? 1.0 : total ? (double)done / (double)total : 0.0,
         "error", state == TV_SERVED_ERROR ? json_string(tv_error_format(&s->err, msg, sizeof msg))
                                           : json_null()));
+    tv_served_release(s);
   }
   reply_json(reply, json_pack("{s:o}", "traces", list));
 }
@@ -799,16 +888,39 @@ static const endpoint_t endpoints[] = {
     {"flows", true, api_flows},
 };
 
-void tv_api_handle(tv_served_t *traces, size_t n, const char *path, tv_param_fn get, void *ud,
-                   tv_http_reply_t *reply) {
+/* ---- waiting for a re-index (--watch) ---- */
+
+void tv_api_wait_reply(tv_slot_t *slot, uint64_t seen, tv_http_reply_t *reply) {
+  uint64_t g = atomic_load(&slot->generation);
+  reply_json(reply, json_pack("{s:I, s:b, s:b}", "generation", (json_int_t)g, "changed", g != seen,
+                              "watching", slot->watched));
+}
+
+/* Answers at once when the client is behind (or nothing is watched, so
+ * nothing will change); else the request is held (http.c) until the
+ * generation moves or a timeout. */
+static void api_wait(tv_slot_t *slot, tv_param_fn get, void *ud, tv_http_reply_t *reply) {
+  int64_t seen;
+  if (!int_param(reply, get, ud, "generation", 0, INT64_MAX, 0, true, &seen)) return;
+  if (!slot->watched || (uint64_t)seen != atomic_load(&slot->generation)) {
+    tv_api_wait_reply(slot, (uint64_t)seen, reply);
+    return;
+  }
+  reply->park = true;
+  reply->park_generation = (uint64_t)seen;
+}
+
+void tv_api_handle(tv_slot_t *slots, size_t n, const char *path, tv_param_fn get, void *ud,
+                   tv_http_reply_t *reply, tv_slot_t **slot_out) {
   static const char prefix[] = "/api/traces";
+  if (slot_out) *slot_out = NULL;
   if (strncmp(path, prefix, sizeof prefix - 1) != 0) {
     tv_api_error(reply, 404, "no such API endpoint");
     return;
   }
   const char *rest = path + sizeof prefix - 1;
   if (*rest == '\0' || strcmp(rest, "/") == 0) {
-    api_traces(traces, n, reply);
+    api_traces(slots, n, reply);
     return;
   }
   if (*rest != '/') {
@@ -818,16 +930,24 @@ void tv_api_handle(tv_served_t *traces, size_t n, const char *path, tv_param_fn 
   rest++;
   const char *slash = strchr(rest, '/');
   size_t id_len = slash ? (size_t)(slash - rest) : strlen(rest);
-  tv_served_t *s = NULL;
-  for (size_t i = 0; i < n && !s; i++)
-    if (strlen(traces[i].id) == id_len && memcmp(traces[i].id, rest, id_len) == 0) s = &traces[i];
-  if (!s) {
+  tv_slot_t *slot = NULL;
+  for (size_t i = 0; i < n && !slot; i++)
+    if (strlen(slots[i].id) == id_len && memcmp(slots[i].id, rest, id_len) == 0) slot = &slots[i];
+  if (!slot) {
     tv_api_error(reply, 404, "no trace with this id");
     return;
   }
   const char *what = slash ? slash + 1 : "meta";
+  if (strcmp(what, "wait") == 0) {
+    api_wait(slot, get, ud, reply);
+    if (reply->park && slot_out) *slot_out = slot;
+    else if (reply->park) tv_api_wait_reply(slot, reply->park_generation, reply);
+    return;
+  }
   for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++) {
     if (strcmp(what, endpoints[i].name) != 0) continue;
+    /* One index for the whole request, even if a re-index swaps meanwhile. */
+    tv_served_t *s = tv_slot_acquire(slot);
     int state = atomic_load_explicit(&s->state, memory_order_acquire);
     if (endpoints[i].needs_ready && state != TV_SERVED_READY) {
       if (state == TV_SERVED_ERROR) {
@@ -837,9 +957,10 @@ void tv_api_handle(tv_served_t *traces, size_t n, const char *path, tv_param_fn 
       } else {
         tv_api_error(reply, 409, "the trace is still indexing; poll /api/traces/%s/progress", s->id);
       }
-      return;
+    } else {
+      endpoints[i].fn(s, get, ud, reply);
     }
-    endpoints[i].fn(s, get, ud, reply);
+    tv_served_release(s);
     return;
   }
   tv_api_error(reply, 404, "no such API endpoint");

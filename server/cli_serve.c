@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char usage[] =
-    "Usage: traceview serve [FILE...] [--host ADDR] [--port N] [--open]\n"
+    "Usage: traceview serve [FILE...] [--host ADDR] [--port N] [--open] [--watch]\n"
     "\n"
     "Index each FILE and serve a web viewer for them. With no FILE, serves a\n"
     "small bundled example trace. Prints the URL to open when the traces are\n"
@@ -24,6 +24,11 @@ static const char usage[] =
     "  --port N     port (default 0: any free port; a taken port falls back to a\n"
     "               free one, and says so)\n"
     "  --open       open the viewer in the default browser (xdg-open)\n"
+    "  --watch      re-index a FILE when it changes on disk (after 300 ms\n"
+    "               without writes), keep serving the old index meanwhile, then\n"
+    "               reload open pages in the same view. Without --watch, a\n"
+    "               file changed while served keeps its index; only reading\n"
+    "               an event's args answers an error (410)\n"
     "  --quiet      no progress and no warnings\n"
     "  -h, --help   show this help\n";
 
@@ -32,7 +37,8 @@ static int run_serve(int argc, char **argv) {
       {"host", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'p'},
       {"open", no_argument, NULL, 'o'},       {"quiet", no_argument, NULL, 'q'},
       {"token", required_argument, NULL, 't'}, {"no-auth", no_argument, NULL, 'N'},
-      {"help", no_argument, NULL, 'h'},       {0, 0, 0, 0},
+      {"watch", no_argument, NULL, 'w'},      {"help", no_argument, NULL, 'h'},
+      {0, 0, 0, 0},
   };
   tv_server_opts_t o = {.host = "127.0.0.1"};
   int c;
@@ -50,6 +56,7 @@ static int run_serve(int argc, char **argv) {
         break;
       }
       case 'o': o.open_browser = true; break;
+      case 'w': o.watch = true; break;
       case 't': {
         size_t len = strlen(optarg);
         bool ok = len >= 8 && len <= 64;
@@ -71,25 +78,27 @@ static int run_serve(int argc, char **argv) {
     }
   }
   size_t n = argc > optind ? (size_t)(argc - optind) : 1;
-  tv_served_t *traces = calloc(n, sizeof *traces);
-  if (!traces) return 1;
+  tv_slot_t *slots = calloc(n, sizeof *slots);
+  if (!slots) return 1;
   size_t kept = 0;
   int rc = 0;
   if (argc == optind) {
-    rc = tv_served_init(&traces[kept++], "example.json", tv_example_trace, tv_example_trace_len);
+    rc = tv_slot_init(&slots[kept++], "example.json", tv_example_trace, tv_example_trace_len,
+                      false);
   }
   for (int i = optind; i < argc && rc == 0; i++) {
-    rc = tv_served_init(&traces[kept], argv[i], NULL, 0);
+    rc = tv_slot_init(&slots[kept], argv[i], NULL, 0, o.watch);
+    if (rc) break;
     /* The same file given twice is served once. */
     bool dup = false;
-    for (size_t k = 0; k < kept && !dup; k++) dup = strcmp(traces[k].id, traces[kept].id) == 0;
-    if (dup) tv_served_free(&traces[kept]);
+    for (size_t k = 0; k < kept && !dup; k++) dup = strcmp(slots[k].id, slots[kept].id) == 0;
+    if (dup) tv_slot_free(&slots[kept]);
     else kept++;
   }
-  if (rc == 0) rc = tv_serve(traces, kept, &o);
+  if (rc == 0) rc = tv_serve(slots, kept, &o);
   else fprintf(stderr, "traceview: out of memory\n");
-  for (size_t i = 0; i < kept; i++) tv_served_free(&traces[i]);
-  free(traces);
+  for (size_t i = 0; i < kept; i++) tv_slot_free(&slots[i]);
+  free(slots);
   return rc;
 }
 

@@ -148,6 +148,19 @@ char *tv_intern_copy(tv_intern_t *t, const char *p, size_t len) {
   return d;
 }
 
+int tv_intern_own(tv_intern_t *t, const char *base, size_t len) {
+  uintptr_t lo = (uintptr_t)base, hi = lo + len;
+  for (uint32_t id = 1; id < t->n; id++) {
+    tv_str_t s = t->strs[id];
+    uintptr_t p = (uintptr_t)s.p;
+    if (p < lo || p >= hi) continue; /* already a copy */
+    char *d = tv_intern_copy(t, s.p, s.len);
+    if (!d) return TV_ENOMEM;
+    t->strs[id].p = d; /* same bytes, same hash: the slots stay valid */
+  }
+  return 0;
+}
+
 size_t tv_intern_bytes(const tv_intern_t *t) {
   return (size_t)t->cap * (sizeof *t->strs + sizeof *t->hashes) +
          ((size_t)t->mask + 1) * sizeof *t->slots + t->arena_bytes;

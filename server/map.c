@@ -5,6 +5,7 @@
 #include "traceview/map.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,10 +47,12 @@ int tv_map_open(tv_map_t *map, const char *path, tv_error_t *err) {
     close(fd);
     return 0;
   }
+  map->dev = (uint64_t)st.st_dev;
+  map->ino = (uint64_t)st.st_ino;
   void *p = mmap(NULL, map->len, PROT_READ, MAP_PRIVATE, fd, 0);
   int e = errno;
-  close(fd); /* the mapping keeps the file alive */
   if (p == MAP_FAILED) {
+    close(fd);
     free(map->path);
     map->path = NULL;
     return tv_error_set(err, TV_EIO, path, -1, "cannot map: %s", strerror(e));
@@ -58,6 +61,28 @@ int tv_map_open(tv_map_t *map, const char *path, tv_error_t *err) {
   madvise(p, map->len, MADV_SEQUENTIAL);
   map->base = p;
   map->mapped = 1;
+  /* Kept open: fstat on it describes the very file mapped, even after the
+   * path is renamed over (a new file there leaves our bytes intact). */
+  map->fd = fd;
+  return 0;
+}
+
+int tv_map_changed(const tv_map_t *map, char *why, size_t cap) {
+  if (!map->mapped) return 0;
+  struct stat st;
+  if (fstat(map->fd, &st) != 0) {
+    snprintf(why, cap, "cannot stat it: %s", strerror(errno));
+    return TV_EIO;
+  }
+  int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+  if ((size_t)st.st_size != map->len) {
+    snprintf(why, cap, "it is now %lld bytes, was %zu", (long long)st.st_size, map->len);
+    return TV_EIO;
+  }
+  if (mtime != map->mtime_ns) {
+    snprintf(why, cap, "it was modified (same size, %zu bytes)", map->len);
+    return TV_EIO;
+  }
   return 0;
 }
 
@@ -72,7 +97,10 @@ int tv_map_from_memory(tv_map_t *map, const void *bytes, size_t len, const char 
 
 void tv_map_close(tv_map_t *map) {
   if (!map) return;
-  if (map->mapped) munmap((void *)map->base, map->len);
+  if (map->mapped) {
+    munmap((void *)map->base, map->len);
+    close(map->fd);
+  }
   free(map->path);
   memset(map, 0, sizeof *map);
 }

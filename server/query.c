@@ -22,7 +22,17 @@ int tv_regex_check(const char *pattern, tv_error_t *err) {
     return tv_error_set(err, TV_EUSAGE, NULL, -1, "the regular expression must be 1..256 bytes");
   int depth = 0, bounded = 0;
   long product = 1; /* nested bounds multiply what regcomp builds: (x{1,100}){1,100} */
+  bool after_rep = false; /* the previous token was a repetition operator */
   for (const char *p = pattern; *p; p++) {
+    /* Stacked repetitions (a++, a*+, a{2}{2}) are undefined in POSIX, and
+     * glibc copies the repeated tree for each '+' or bound: a+++...+ doubles
+     * its memory per '+' (the HTTP parameter fuzzer found 1 GB at 40). */
+    bool rep = *p == '*' || *p == '+' || *p == '?' || *p == '{';
+    if (rep && after_rep)
+      return tv_error_set(err, TV_EUSAGE, NULL, -1,
+                          "the regular expression stacks repetition operators ('%c' right after "
+                          "another): use one (POSIX has no lazy '*?' or possessive '++')", *p);
+    after_rep = rep;
     if (*p == '\\' && p[1]) {
       p++;
       continue;
@@ -44,6 +54,7 @@ int tv_regex_check(const char *pattern, tv_error_t *err) {
       char *end;
       long lo = strtol(p + 1, &end, 10), hi = lo;
       if (*end == ',') hi = end[1] == '}' ? 100 : strtol(end + 1, &end, 10);
+      if (*end == '}') p = end; /* the bound is one token: what follows it is stacked */
       long most = lo > hi ? lo : hi;
       if (most > 100 || ++bounded > 4 || (product *= (most > 1 ? most : 1)) > 1000)
         return tv_error_set(err, TV_EUSAGE, NULL, -1,

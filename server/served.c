@@ -133,8 +133,9 @@ static int build_tracks_and_meta(tv_served_t *s) {
   char origin[32];
   snprintf(origin, sizeof origin, "%lld", (long long)(empty ? 0 : st->min_ns));
   int64_t span = empty ? 0 : st->max_ns - st->min_ns;
-  json_t *root = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o}",
+  json_t *root = json_pack("{s:s, s:s, s:s, s:I, s:b, s:s, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o}",
       "id", s->id, "name", s->name, "format", s->trace.format ? s->trace.format : "unknown",
+      "generation", (json_int_t)s->generation, "watching", s->watched,
       "origin_ns", origin, "duration_ns", (json_int_t)span,
       "tile_buckets", (json_int_t)TV_TILE_BUCKETS,
       "max_level", (json_int_t)(tv_lod_top_level(span) > TV_MAX_TILE_LEVEL
@@ -283,4 +284,66 @@ const tv_flame_t *tv_served_whole_flame(tv_served_t *s, tv_flame_label_t label, 
   const tv_flame_t *f = *slot;
   pthread_mutex_unlock(&s->flame_lock);
   return f;
+}
+
+/* ---- slots: one file across re-indexing (server.h) ---- */
+
+tv_served_t *tv_served_new(const char *path, const void *mem, size_t len, uint64_t generation,
+                           bool watched) {
+  tv_served_t *s = malloc(sizeof *s);
+  if (!s) return NULL;
+  if (tv_served_init(s, path, mem, len) != 0) {
+    tv_served_free(s);
+    free(s);
+    return NULL;
+  }
+  s->generation = generation;
+  s->watched = watched;
+  atomic_store(&s->refs, 1);
+  return s;
+}
+
+void tv_served_release(tv_served_t *s) {
+  if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
+    tv_served_free(s);
+    free(s);
+  }
+}
+
+int tv_slot_init(tv_slot_t *slot, const char *path, const void *mem, size_t len, bool watched) {
+  memset(slot, 0, sizeof *slot);
+  slot->cur = tv_served_new(path, mem, len, 1, watched && !mem);
+  if (!slot->cur) return TV_ENOMEM;
+  memcpy(slot->id, slot->cur->id, sizeof slot->id);
+  slot->watched = slot->cur->watched;
+  atomic_store(&slot->generation, 1);
+  pthread_mutex_init(&slot->lock, NULL);
+  return 0;
+}
+
+/* A mutex, not a bare atomic pointer: taking the reference and reading the
+ * pointer must be one step, or a swap could free the trace in between. It is
+ * held for two instructions, so requests never wait on each other for long. */
+tv_served_t *tv_slot_acquire(tv_slot_t *slot) {
+  pthread_mutex_lock(&slot->lock);
+  tv_served_t *s = slot->cur;
+  atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+  pthread_mutex_unlock(&slot->lock);
+  return s;
+}
+
+void tv_slot_swap(tv_slot_t *slot, tv_served_t *next) {
+  pthread_mutex_lock(&slot->lock);
+  tv_served_t *old = slot->cur;
+  slot->cur = next;
+  atomic_store(&slot->generation, next->generation);
+  pthread_mutex_unlock(&slot->lock);
+  tv_served_release(old);
+}
+
+void tv_slot_free(tv_slot_t *slot) {
+  if (!slot || !slot->cur) return;
+  tv_served_release(slot->cur);
+  pthread_mutex_destroy(&slot->lock);
+  memset(slot, 0, sizeof *slot);
 }

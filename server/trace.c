@@ -55,6 +55,15 @@ static int index_mapped(tv_trace_t *t, const tv_open_opts_t *opts, tv_error_t *e
     if (err) snprintf(err->file, sizeof err->file, "%s", t->map.path);
     return rc;
   }
+  /* Names are views into the mapping until here. Copied, the index never
+   * reads the file again (only /event does, guarded): a file truncated or
+   * rewritten while served cannot break tiles, search or statistics. The
+   * cost is the distinct strings' bytes (docs/performance.md). */
+  if (t->map.mapped &&
+      tv_intern_own(&t->store.t.strings, t->map.base, t->map.len) != 0) {
+    if (err) tv_error_set(err, TV_ENOMEM, t->map.path, -1, "out of memory copying names");
+    return TV_ENOMEM;
+  }
   t->index_seconds = now_seconds() - t0;
 #ifdef __GLIBC__
   /* Sort buffers freed on pool threads stay in their malloc arenas: give

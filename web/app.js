@@ -20,6 +20,7 @@
 import { api, pendingRequests, ApiError } from "./data/api.js";
 import { EventCache } from "./data/event_cache.js";
 import { QueryCache } from "./data/query_cache.js";
+import { watchGeneration } from "./data/reload_watch.js";
 import { decodeHash, encodeHash } from "./model/url_state.js";
 import { defaultAnalysis, decodeAnalysis, encodeAnalysis, majorKey } from "./model/analysis_state.js";
 import { makeHighlight } from "./model/highlight.js";
@@ -60,6 +61,8 @@ const app = {
   frameHl: null, // a frame highlight spec from the flame graph's menu
   hl: null, // the highlight in force (model/highlight.js)
   copied: null, // the last link "Copy link" produced (tests)
+  watcher: null, // --watch: reloads the page when the open trace is re-indexed
+  generation: 0, // of the open trace's index (meta.generation)
 };
 
 // The event cache belongs to the open trace; panels reach it through this.
@@ -157,6 +160,8 @@ function closeTrace() {
   $("copy-box").hidden = true;
   app.traceId = null;
   app.events = null;
+  if (app.watcher) app.watcher.stop();
+  app.watcher = null;
   if (app.progress) app.progress.cancel();
   app.progress = null;
   if (app.list) app.list.cancel();
@@ -276,6 +281,15 @@ async function openTrace(h, token) {
     },
   );
   openAnalysis(id, meta);
+  app.generation = meta.generation;
+  if (meta.watching) {
+    // The URL holds the view, so reloading it shows the new index in the
+    // same place: write any pending hash change first.
+    app.watcher = watchGeneration(id, meta.generation, () => {
+      writeHash(false);
+      location.reload();
+    });
+  }
 }
 
 // ---------------------------------------------------------------- analysis
@@ -670,6 +684,7 @@ window.traceviewState = () => ({
   page: app.page,
   traces: app.traces.map((t) => ({ id: t.id, name: t.name, state: t.state })),
   helpOpen: help.open,
+  generation: app.generation,
   tooltipVisible: !$("tooltip").hidden,
   ...(app.view ? app.view.state() : { trace: app.traceId }),
   ...(app.view ? analysisState() : {}),

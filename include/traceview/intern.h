@@ -43,6 +43,10 @@ static inline tv_str_t tv_intern_str(const tv_intern_t *t, uint32_t id) {
 /** moves src's arena blocks (its decoded strings) to dst, so views into them
  *  stay valid after src is freed */
 void tv_intern_adopt_arena(tv_intern_t *dst, tv_intern_t *src);
+/** copies into the arena every string that is a view into [base, base+len)
+ *  (a mapped file), so the table no longer reads that memory; 0 or TV_ENOMEM
+ *  (then some strings are still views) */
+int tv_intern_own(tv_intern_t *t, const char *base, size_t len);
 /** bytes used by the table (not counting mapped strings) */
 size_t tv_intern_bytes(const tv_intern_t *t);
 /** the hash used by the table (exposed for tests and other tables) */

@@ -22,17 +22,19 @@ struct tv_reader {
    *  frees); sets t->format and may add warnings. 0 or TV_E* with err. */
   int (*read)(tv_trace_t *t, const tv_open_opts_t *opts, tv_builder_t **builders,
               size_t *n_builders, tv_error_t *err);
-  /** the args of the event or span at byte offset off of the mapped input, as
-   *  a JSON object (new reference), or NULL; parsed on demand, one event at
-   *  a time. NULL: the Chrome way, the "args" member of the object at off. */
-  json_t *(*event_args)(const tv_trace_t *t, uint64_t off);
+  /** the args of one event or span, as a JSON object (new reference) or
+   *  NULL, from its bytes p[0..len): a copy starting at the byte offset the
+   *  store keeps (a JSON object's full text; for text formats, up to a blank
+   *  line). Parsed on demand, one event at a time. NULL hook: the Chrome
+   *  way, the "args" member of the object. */
+  json_t *(*event_args)(const char *p, size_t len);
 };
 
-/** the args of the event at off, through its reader (never NULL on success:
- *  an empty object when there are none; NULL only when out of memory) */
-json_t *tv_event_args(const tv_trace_t *t, uint64_t off);
-/** parses the one JSON value at off (bounded), or NULL: for event_args hooks */
-json_t *tv_json_at(const tv_trace_t *t, uint64_t off);
+/** the args of one event through reader r (an empty object when there are
+ *  none; NULL only when out of memory) */
+json_t *tv_event_args(const tv_reader_t *r, const char *p, size_t len);
+/** parses the JSON value at the start of p[0..len), or NULL: for hooks */
+json_t *tv_json_parse(const char *p, size_t len);
 
 extern const tv_reader_t tv_chrome_json_reader;
 

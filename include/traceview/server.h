@@ -1,11 +1,19 @@
 /* server.h: the HTTP daemon behind `traceview serve`.
  *
  * Threads: the caller's thread runs a libuv loop (signals, progress display,
- * completion of indexing jobs); traces are indexed on the libuv thread pool;
- * libmicrohttpd answers requests on its own threads. A served trace moves
- * INDEXING -> READY (or ERROR) exactly once, published with a release store;
- * request threads read it with an acquire load and never touch a trace that
- * is not READY, so the index needs no lock. */
+ * file watching, completion of indexing jobs); traces are indexed on the
+ * libuv thread pool; libmicrohttpd answers requests on its own threads. A
+ * served trace (one index of one file) moves INDEXING -> READY (or ERROR)
+ * exactly once, published with a release store; request threads read it with
+ * an acquire load and never touch a trace that is not READY, so the index
+ * needs no lock.
+ *
+ * A slot is one file across re-indexing (--watch): it holds the current
+ * served trace and its generation. Requests take a reference to the current
+ * one (tv_slot_acquire) and drop it when answered; a re-index builds a new
+ * served trace beside the old and swaps it in (tv_slot_swap); the old one is
+ * freed when its last request lets go. So a request sees one index from
+ * start to end, and the swap never waits for requests. */
 #ifndef TRACEVIEW_SERVER_H
 #define TRACEVIEW_SERVER_H
 
@@ -48,7 +56,18 @@ typedef struct tv_served {
    * use: the default view of a big trace costs one build, not one per request. */
   pthread_mutex_t flame_lock;
   tv_flame_t *whole_flame[3][2];
+  uint64_t generation;      /* 1 for the first index of a file, +1 per re-index */
+  bool watched;             /* --watch: the file may be re-indexed (no immutable tiles) */
+  _Atomic unsigned refs;    /* private: see tv_slot_acquire */
 } tv_served_t;
+
+typedef struct tv_slot {
+  char id[16];              /* read-only: the served traces' id (stable) */
+  pthread_mutex_t lock;     /* private: guards cur while taking a reference */
+  tv_served_t *cur;         /* private: the current index (holds a reference) */
+  _Atomic uint64_t generation; /* read-only: cur's generation */
+  bool watched;             /* read-only: --watch */
+} tv_slot_t;
 
 typedef struct tv_server_opts {
   const char *host;         /* default 127.0.0.1 */
@@ -57,11 +76,26 @@ typedef struct tv_server_opts {
   bool quiet;
   const char *token;        /* access token for a non-loopback host; NULL: random */
   bool no_auth;             /* serve a non-loopback host without a token */
+  bool watch;               /* re-index a file that changes (server/watch.c) */
 } tv_server_opts_t;
 
 /** runs `serve` until SIGINT/SIGTERM: indexes, serves, prints the URL.
  *  Returns the process exit code. */
-int tv_serve(tv_served_t *traces, size_t n, const tv_server_opts_t *opts);
+int tv_serve(tv_slot_t *slots, size_t n, const tv_server_opts_t *opts);
+
+/** a slot with a first, not yet indexed, served trace (generation 1) */
+int tv_slot_init(tv_slot_t *slot, const char *path, const void *mem, size_t len, bool watched);
+/** the current served trace with a reference taken: release it when done */
+tv_served_t *tv_slot_acquire(tv_slot_t *slot);
+/** makes next (READY, generation set) current; drops the slot's reference
+ *  to the previous one, which is freed when its last request releases it */
+void tv_slot_swap(tv_slot_t *slot, tv_served_t *next);
+void tv_slot_free(tv_slot_t *slot);
+/** a new served trace (one reference held by the caller), or NULL */
+tv_served_t *tv_served_new(const char *path, const void *mem, size_t len, uint64_t generation,
+                           bool watched);
+/** drops a reference; the last one frees s */
+void tv_served_release(tv_served_t *s);
 
 /** prepares (does not index) a served trace for a file or bundled bytes */
 int tv_served_init(tv_served_t *s, const char *path, const void *mem, size_t len);
@@ -82,13 +116,19 @@ typedef struct tv_http_reply {
   const char *content_type;
   bool immutable;           /* cacheable forever (tiles) */
   char etag[64];
+  bool park;                /* `wait`: no answer yet; hold the request until
+                               the generation moves (tv_api_wait_reply) */
+  uint64_t park_generation; /* with park: the generation the client has */
 } tv_http_reply_t;
 
 typedef const char *(*tv_param_fn)(void *ud, const char *name);
 
-/** answers an API path ("/api/..."); params looked up through get */
-void tv_api_handle(tv_served_t *traces, size_t n, const char *path, tv_param_fn get, void *ud,
-                   tv_http_reply_t *reply);
+/** answers an API path ("/api/..."); params looked up through get. Sets
+ *  reply->park (and *slot_out) for a `wait` that must be held. */
+void tv_api_handle(tv_slot_t *slots, size_t n, const char *path, tv_param_fn get, void *ud,
+                   tv_http_reply_t *reply, tv_slot_t **slot_out);
+/** the answer to a held `wait`: the slot's generation now */
+void tv_api_wait_reply(tv_slot_t *slot, uint64_t seen, tv_http_reply_t *reply);
 /** sets a JSON error reply */
 void tv_api_error(tv_http_reply_t *reply, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
