@@ -381,6 +381,16 @@ static int scan(pread_t *r, const tv_open_opts_t *opts) {
       return tv_error_set(r->err, TV_ESYNTAX, file, nul - base,
                           "a NUL byte: binary data where perf script text was expected");
     uint64_t off = (uint64_t)(p - base);
+    if (!terminated && state == IN_SAMPLE && !sample_bad && n &&
+        !(is_space(p[0]) && p[n - 1] == ')')) {
+      /* the last line is cut (a complete frame line ends with its "(dso)") */
+      drop_sample(r);
+      r->t->truncated = true;
+      tv_trace_warn(r->t, (int64_t)r->samples[r->n_samples].off,
+                    "the file ends inside a sample (truncated?); loaded the %zu complete "
+                    "samples before it", r->n_samples);
+      return 0;
+    }
     if (blank(p, n)) {
       if (state == IN_SAMPLE && sample_bad) drop_sample(r);
       state = OUTSIDE;
@@ -390,15 +400,6 @@ static int scan(pread_t *r, const tv_open_opts_t *opts) {
     } else if (is_space(p[0])) {
       pframe_t f;
       if (state == IN_SAMPLE && !sample_bad) {
-        if (!terminated && (n == 0 || p[n - 1] != ')')) {
-          /* a frame line cut by the end of the file */
-          drop_sample(r);
-          r->t->truncated = true;
-          tv_trace_warn(r->t, (int64_t)r->samples[r->n_samples].off,
-                        "the file ends inside a sample (truncated?); loaded the %zu complete "
-                        "samples before it", r->n_samples);
-          return 0;
-        }
         if (!parse_frame(p, n, &f)) {
           bad_sample(r, (int64_t)off, "expected a call chain line 'ADDRESS SYMBOL (DSO)'");
           sample_bad = true;
