@@ -3,7 +3,7 @@
  * Compression is recognised first by its magic bytes: gzip and lz4 have been
  * turned into a mapped plain file by then (trace.c, decompress.c), so what
  * is left here is a format we cannot read yet; then every reader's probe
- * scores the bytes. */
+ * scores the bytes (UTF-16 too: the folded reader transcodes it). */
 #include "traceview/reader.h"
 
 #include <stdio.h>
@@ -11,6 +11,8 @@
 
 const tv_reader_t *const tv_readers[] = {
     &tv_chrome_json_reader,
+    &tv_perf_script_reader,
+    &tv_folded_reader,
     NULL,
 };
 
@@ -57,12 +59,6 @@ const tv_reader_t *tv_detect(const char *p, size_t len, const char *file, tv_err
                    compressions[i].name);
       return NULL;
     }
-  if (len >= 2 && (((unsigned char)p[0] == 0xff && (unsigned char)p[1] == 0xfe) ||
-                   ((unsigned char)p[0] == 0xfe && (unsigned char)p[1] == 0xff))) {
-    tv_error_set(err, TV_EFORMAT, file, 0,
-                 "the file is UTF-16 text; traces must be UTF-8 (convert it with iconv)");
-    return NULL;
-  }
   const tv_reader_t *best = NULL;
   int best_score = 0;
   for (const tv_reader_t *const *r = tv_readers; *r; r++) {
@@ -72,13 +68,21 @@ const tv_reader_t *tv_detect(const char *p, size_t len, const char *file, tv_err
       best_score = score;
     }
   }
+  if (!best && len >= 2 && (((unsigned char)p[0] == 0xff && (unsigned char)p[1] == 0xfe) ||
+                            ((unsigned char)p[0] == 0xfe && (unsigned char)p[1] == 0xff))) {
+    /* Only folded stacks are read in UTF-16 (folded.c); nothing else claimed it. */
+    tv_error_set(err, TV_EFORMAT, file, 0,
+                 "the file is UTF-16 text and not folded stacks; traces must be UTF-8 "
+                 "(convert it with iconv)");
+    return NULL;
+  }
   if (!best) {
-    char start[128], tried[256];
+    char start[128], tried[512];
     size_t n = 0;
     tried[0] = '\0';
-    for (const tv_reader_t *const *r = tv_readers; *r; r++)
-      n += (size_t)snprintf(tried + n, sizeof tried - n, "%s%s", n ? ", " : "",
-                            (*r)->description);
+    for (const tv_reader_t *const *r = tv_readers; *r && n < sizeof tried; r++)
+      n += (size_t)snprintf(tried + n, sizeof tried - n, "%s%s: %s", n ? "; " : "",
+                            (*r)->name, (*r)->description);
     describe_start(p, len, start, sizeof start);
     tv_error_set(err, TV_EFORMAT, file, 0,
                  "not a recognised trace format (tried: %s); the file starts with %s", tried,

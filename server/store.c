@@ -551,7 +551,10 @@ static int cmp_key(const void *x, const void *y) {
   if (p->a != q->a) return p->a < q->a ? -1 : 1;
   if (p->b != q->b) return p->b < q->b ? -1 : 1;
   if (p->c != q->c) return p->c < q->c ? -1 : 1;
-  return 0;
+  /* Full ties keep input order: qsort is not stable, and a sampled stack's
+   * frames share start, duration and offset (samples.c adds them outermost
+   * first so that this order nests them). */
+  return p->idx < q->idx ? -1 : p->idx > q->idx;
 }
 
 /* Matches B/E marks into slices; marks are freed. */

@@ -37,6 +37,8 @@ json_t *tv_event_args(const tv_reader_t *r, const char *p, size_t len);
 json_t *tv_json_parse(const char *p, size_t len);
 
 extern const tv_reader_t tv_chrome_json_reader;
+extern const tv_reader_t tv_perf_script_reader; /* perf_script.c */
+extern const tv_reader_t tv_folded_reader;      /* folded.c */
 
 /** NULL-terminated list of all readers */
 extern const tv_reader_t *const tv_readers[];
