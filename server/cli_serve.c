@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char usage[] =
-    "Usage: traceview serve [FILE...] [--host ADDR] [--port N] [--open]\n"
+    "Usage: traceview serve [FILE...] [--host ADDR] [--port N] [--open] [--no-cache]\n"
     "\n"
     "Index each FILE and serve a web viewer for them. With no FILE, serves a\n"
     "small bundled example trace. Prints the URL to open when the traces are\n"
@@ -24,6 +24,9 @@ static const char usage[] =
     "  --port N     port (default 0: any free port; a taken port falls back to a\n"
     "               free one, and says so)\n"
     "  --open       open the viewer in the default browser (xdg-open)\n"
+    "  --cache-dir DIR  keep the index cache (and decompressed copies) in DIR\n"
+    "               (default $XDG_CACHE_HOME/traceview, ~/.cache/traceview)\n"
+    "  --no-cache   index every FILE again; neither read nor write the cache\n"
     "  --quiet      no progress and no warnings\n"
     "  -h, --help   show this help\n";
 
@@ -32,13 +35,18 @@ static int run_serve(int argc, char **argv) {
       {"host", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'p'},
       {"open", no_argument, NULL, 'o'},       {"quiet", no_argument, NULL, 'q'},
       {"token", required_argument, NULL, 't'}, {"no-auth", no_argument, NULL, 'N'},
-      {"help", no_argument, NULL, 'h'},       {0, 0, 0, 0},
+      TV_CLI_CACHE_LONGOPTS,                  {"help", no_argument, NULL, 'h'},
+      {0, 0, 0, 0},
   };
   tv_server_opts_t o = {.host = "127.0.0.1"};
+  tv_cli_cache_t cache = {0};
   int c;
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
+    if (tv_cli_cache_opt(&cache, c, optarg)) continue;
+    if (c == '?' && optopt == TV_OPT_CACHE_DIR)
+      return tv_cli_usage_error("serve", "option '%s' needs a value", argv[optind - 1]);
     switch (c) {
       case 'H': o.host = optarg; break;
       case 'p': {
@@ -80,6 +88,8 @@ static int run_serve(int argc, char **argv) {
   }
   for (int i = optind; i < argc && rc == 0; i++) {
     rc = tv_served_init(&traces[kept], argv[i], NULL, 0);
+    traces[kept].cache_dir = cache.dir;
+    traces[kept].no_cache = cache.off;
     /* The same file given twice is served once. */
     bool dup = false;
     for (size_t k = 0; k < kept && !dup; k++) dup = strcmp(traces[k].id, traces[kept].id) == 0;

@@ -7,6 +7,7 @@
  * name and renamed when complete, so a crash never leaves a truncated file
  * that would be reused; a file that is already there is reused. */
 #include "traceview/decompress.h"
+#include "traceview/index_cache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,22 +28,6 @@ const char *tv_compression_of(const char *p, size_t len) {
   if (len >= 2 && u[0] == 0x1f && u[1] == 0x8b) return "gzip";
   if (len >= 4 && u[0] == 0x04 && u[1] == 0x22 && u[2] == 0x4d && u[3] == 0x18) return "lz4";
   return NULL;
-}
-
-static int cache_dir(char *out, size_t cap, const char *override) {
-  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-  if (override) snprintf(out, cap, "%s", override);
-  else if (xdg && *xdg) snprintf(out, cap, "%s/traceview", xdg);
-  else if (home && *home) snprintf(out, cap, "%s/.cache/traceview", home);
-  else snprintf(out, cap, "/tmp/traceview-%ld", (long)getuid());
-  /* mkdir -p */
-  for (char *p = out + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(out, 0700) != 0 && errno != EEXIST) return -1;
-    *p = '/';
-  }
-  return (mkdir(out, 0700) == 0 || errno == EEXIST) ? 0 : -1;
 }
 
 typedef struct sink {
@@ -157,7 +142,7 @@ int tv_decompress_to_cache(const tv_map_t *in, const char *kind, const char *cac
                            int64_t *truncated_at, tv_error_t *err) {
   *truncated_at = -1;
   char dir[PATH_MAX], abs[PATH_MAX];
-  if (cache_dir(dir, sizeof dir, cache_override) != 0)
+  if (tv_cache_dir(dir, sizeof dir, cache_override) != 0)
     return tv_error_set(err, TV_EIO, in->path, -1, "cannot create the cache directory %s: %s",
                         dir, strerror(errno));
   const char *key = realpath(in->path, abs) ? abs : in->path;
@@ -191,5 +176,10 @@ int tv_decompress_to_cache(const tv_map_t *in, const char *kind, const char *cac
   if (rc == 0 && rename(tmp, out_path) != 0)
     rc = tv_error_set(err, TV_EIO, in->path, -1, "cannot rename %s: %s", tmp, strerror(errno));
   if (rc) unlink(tmp);
+  /* Copies are as large as the traces: keep the few newest. */
+  if (rc == 0) {
+    tv_cache_trim(dir, ".uncompressed", TV_DECOMPRESS_CACHE_KEEP, out_path);
+    tv_cache_trim(dir, ".partial", TV_DECOMPRESS_CACHE_KEEP, out_path);
+  }
   return rc;
 }

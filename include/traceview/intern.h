@@ -43,6 +43,13 @@ static inline tv_str_t tv_intern_str(const tv_intern_t *t, uint32_t id) {
 /** moves src's arena blocks (its decoded strings) to dst, so views into them
  *  stay valid after src is freed */
 void tv_intern_adopt_arena(tv_intern_t *dst, tv_intern_t *src);
+/** Rebuilds t (initialised, still empty) from saved strings (the index
+ *  cache): n strings, lens[id] bytes each, end to end in bytes (which must
+ *  live as long as t: allocate them with tv_intern_alloc on t), with their
+ *  tv_hash_bytes values in hashes (malloc'd; the table takes it). 0 or
+ *  TV_E*; on error hashes still belongs to the caller. */
+int tv_intern_load(tv_intern_t *t, uint32_t n, const uint32_t *lens, const char *bytes,
+                   uint32_t *hashes);
 /** bytes used by the table (not counting mapped strings) */
 size_t tv_intern_bytes(const tv_intern_t *t);
 /** the hash used by the table (exposed for tests and other tables) */
