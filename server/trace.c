@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_seconds(void) {
   struct timespec ts;
@@ -77,7 +78,9 @@ static int open_decompressed(tv_trace_t *t, const char *kind, const tv_open_opts
   char shown[4200];
   snprintf(shown, sizeof shown, "%s (%s-decompressed)", t->map.path, kind);
   tv_map_close(&t->map);
-  if ((rc = tv_map_open(&t->map, copy, err)) != 0) return rc;
+  rc = tv_map_open(&t->map, copy, err);
+  if (opts && opts->no_cache) unlink(copy); /* private copy: the mapping keeps it */
+  if (rc != 0) return rc;
   char *name = strdup(shown);
   if (name) {
     free(t->map.path);
