@@ -264,10 +264,10 @@ static void put(buf_t *b, const void *v, size_t n) {
 static void get(buf_t *b, void *v, size_t n) {
   if (b->bad || b->len - b->pos < n) {
     b->bad = true;
-    memset(v, 0, n);
+    if (n) memset(v, 0, n);
     return;
   }
-  memcpy(v, b->p + b->pos, n);
+  if (n) memcpy(v, b->p + b->pos, n);
   b->pos += n;
 }
 
