@@ -42,10 +42,20 @@ static int finish_open(tv_trace_t *t, int rc, tv_error_t *err, tv_progress_t *pr
   return 0;
 }
 
-int tv_cli_open(tv_trace_t *t, const char *path, bool quiet, int progress_mode) {
+bool tv_cli_cache_opt(tv_cli_cache_t *c, int opt, const char *arg) {
+  if (opt == TV_OPT_CACHE_DIR) c->dir = arg;
+  else if (opt == TV_OPT_NO_CACHE) c->off = true;
+  else return false;
+  return true;
+}
+
+int tv_cli_open(tv_trace_t *t, const char *path, bool quiet, int progress_mode,
+                const tv_cli_cache_t *cache) {
   tv_progress_t prog;
   tv_progress_init(&prog, path, quiet ? 0 : progress_mode);
-  tv_open_opts_t opts = {.progress = tv_progress_update, .progress_ud = &prog};
+  tv_open_opts_t opts = {.progress = tv_progress_update, .progress_ud = &prog,
+                         .cache_dir = cache ? cache->dir : NULL,
+                         .no_cache = cache ? cache->off : false};
   tv_error_t err = {0};
   int rc = tv_trace_open(t, path, &opts, &err);
   return finish_open(t, rc, &err, &prog, quiet);

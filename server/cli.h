@@ -22,9 +22,27 @@ extern const tv_command_t tv_cmd_serve, tv_cmd_info, tv_cmd_summary, tv_cmd_flam
 /** prints "traceview CMD: MSG" and a hint to --help; returns exit code 2 */
 int tv_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/** opens and indexes path with progress (unless quiet) and prints warnings.
- *  progress_mode as in tv_progress_init. Returns 0 or the exit code. */
-int tv_cli_open(tv_trace_t *t, const char *path, bool quiet, int progress_mode);
+/* --cache-dir DIR and --no-cache, shared by the commands that open traces. */
+typedef struct tv_cli_cache {
+  const char *dir; /* NULL: the default directory */
+  bool off;        /* --no-cache */
+} tv_cli_cache_t;
+enum { TV_OPT_CACHE_DIR = 0x100, TV_OPT_NO_CACHE = 0x101 };
+#define TV_CLI_CACHE_LONGOPTS                                  \
+  {"cache-dir", required_argument, NULL, TV_OPT_CACHE_DIR},    \
+  {"no-cache", no_argument, NULL, TV_OPT_NO_CACHE}
+#define TV_CLI_CACHE_HELP                                                       \
+  "  --cache-dir DIR  keep the index cache (and decompressed copies) in DIR\n"  \
+  "                   (default $XDG_CACHE_HOME/traceview, ~/.cache/traceview)\n" \
+  "  --no-cache       index FILE again; neither read nor write the cache\n"
+/** handles a TV_OPT_* option; true when opt was one */
+bool tv_cli_cache_opt(tv_cli_cache_t *c, int opt, const char *arg);
+
+/** opens and indexes path with progress (unless quiet) and prints warnings;
+ *  the index cache as cache says (NULL: the defaults). progress_mode as in
+ *  tv_progress_init. Returns 0 or the exit code. */
+int tv_cli_open(tv_trace_t *t, const char *path, bool quiet, int progress_mode,
+                const tv_cli_cache_t *cache);
 /** as above over bytes in memory (the bundled example) */
 int tv_cli_open_memory(tv_trace_t *t, const void *bytes, size_t len, const char *name,
                        bool quiet, int progress_mode);

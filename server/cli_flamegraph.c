@@ -27,6 +27,7 @@ static const char usage[] =
     "                     args.detail when present), detail, or name\n"
     "  --min-frac F       fold frames below this fraction of the total into\n"
     "                     'other' (SVG default 0.0005; folded default 0: all)\n"
+    TV_CLI_CACHE_HELP
     "  --quiet            no progress and no warnings\n"
     "  -h, --help         show this help\n";
 
@@ -36,17 +37,21 @@ static int run_flamegraph(int argc, char **argv) {
       {"range", required_argument, NULL, 'r'},  {"thread", required_argument, NULL, 'T'},
       {"inverted", no_argument, NULL, 'I'},     {"label", required_argument, NULL, 'l'},
       {"min-frac", required_argument, NULL, 'm'}, {"quiet", no_argument, NULL, 'q'},
-      {"help", no_argument, NULL, 'h'},         {0, 0, 0, 0},
+      TV_CLI_CACHE_LONGOPTS, {"help", no_argument, NULL, 'h'},         {0, 0, 0, 0},
   };
   const char *output = NULL, *range = NULL, *thread_specs[64];
   size_t n_specs = 0;
   bool folded = false, inverted = false, quiet = false;
   double min_frac = -1;
   tv_flame_opts_t fo = {.label = TV_LABEL_BOTH};
+  tv_cli_cache_t cache = {0};
   int c;
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:hq", longopts, NULL)) != -1) {
+    if (tv_cli_cache_opt(&cache, c, optarg)) continue;
+    if (c == '?' && optopt == TV_OPT_CACHE_DIR)
+      return tv_cli_usage_error("flamegraph", "option '%s' needs a value", argv[optind - 1]);
     switch (c) {
       case 'o': output = optarg; break;
       case 'F': folded = true; break;
@@ -85,7 +90,7 @@ static int run_flamegraph(int argc, char **argv) {
   if (min_frac < 0) min_frac = folded ? 0 : 0.0005;
 
   tv_trace_t t;
-  int rc = tv_cli_open(&t, argv[optind], quiet, 1);
+  int rc = tv_cli_open(&t, argv[optind], quiet, 1, &cache);
   if (rc) return rc;
   bool *sel = NULL;
   if ((rc = tv_cli_selection(&t, "flamegraph", range, thread_specs, n_specs, &fo.t0, &fo.t1,

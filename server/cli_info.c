@@ -7,14 +7,17 @@
 #include <string.h>
 
 static const char usage[] =
-    "Usage: traceview info FILE [--json] [--quiet]\n"
+    "Usage: traceview info FILE [--json] [--quiet] [--cache-dir DIR] [--no-cache]\n"
     "\n"
     "Index FILE and describe it: format, size, raw events per phase, processes\n"
     "and threads with their names, time range, LLVM 'Total' summary events,\n"
-    "repairs made to malformed input, and how fast indexing ran.\n"
+    "repairs made to malformed input, and how fast indexing ran. The index\n"
+    "is saved in the cache directory and reused while FILE is unchanged;\n"
+    "'Index' says whether it came from there.\n"
     "\n"
     "Options:\n"
     "  --json      one JSON object on standard output (keys in docs/cli.md)\n"
+    TV_CLI_CACHE_HELP
     "  --quiet     no progress bar and no warnings on standard error\n"
     "  -h, --help  show this help\n";
 
@@ -117,6 +120,10 @@ static json_t *info_json(const tv_trace_t *t) {
       "seconds", t->index_seconds, "mb_per_s", (double)t->map.len / secs / 1e6,
       "events_per_s", (double)tb->n_raw_events / secs, "index_bytes", (json_int_t)bytes,
       "bytes_per_event", n ? (double)bytes / (double)n : 0.0));
+  json_object_set_new(root, "cache", json_pack("{s:b, s:o, s:f, s:f, s:o}",
+      "hit", t->cache_hit, "path", t->cache_path ? json_string(t->cache_path) : json_null(),
+      "load_seconds", t->cache_load_seconds, "save_seconds", t->cache_save_seconds,
+      "note", t->cache_note ? json_string(t->cache_note) : json_null()));
   return root;
 }
 
@@ -221,20 +228,33 @@ static void info_text(const tv_trace_t *t) {
          tv_fmt_duration((int64_t)(t->index_seconds * 1e9), b1, sizeof b1),
          (double)t->map.len / secs / 1e6, (double)tb->n_raw_events / secs / 1e6,
          tv_fmt_bytes(bytes, b2, sizeof b2), n ? (double)bytes / (double)n : 0.0);
+  if (t->cache_hit)
+    printf("Index       loaded from the cache in %s (%s)\n",
+           tv_fmt_duration((int64_t)(t->cache_load_seconds * 1e9), b1, sizeof b1), t->cache_path);
+  else if (t->cache_path)
+    printf("Index       saved to the cache in %s (%s)\n",
+           tv_fmt_duration((int64_t)(t->cache_save_seconds * 1e9), b1, sizeof b1), t->cache_path);
+  else
+    printf("Index       not cached%s%s\n", t->cache_note ? ": " : " (--no-cache)",
+           t->cache_note ? t->cache_note : "");
 }
 
 static int run_info(int argc, char **argv) {
   static const struct option longopts[] = {
       {"json", no_argument, NULL, 'j'},
       {"quiet", no_argument, NULL, 'q'},
-      {"help", no_argument, NULL, 'h'},
+      TV_CLI_CACHE_LONGOPTS, {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
   bool json = false, quiet = false;
+  tv_cli_cache_t cache = {0};
   int c;
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
+    if (tv_cli_cache_opt(&cache, c, optarg)) continue;
+    if (c == '?' && optopt == TV_OPT_CACHE_DIR)
+      return tv_cli_usage_error("info", "option '%s' needs a value", argv[optind - 1]);
     switch (c) {
       case 'j': json = true; break;
       case 'q': quiet = true; break;
@@ -245,7 +265,7 @@ static int run_info(int argc, char **argv) {
   if (optind >= argc) return tv_cli_usage_error("info", "missing FILE");
   if (optind + 1 < argc) return tv_cli_usage_error("info", "unexpected argument '%s'", argv[optind + 1]);
   tv_trace_t t;
-  int rc = tv_cli_open(&t, argv[optind], quiet, 1);
+  int rc = tv_cli_open(&t, argv[optind], quiet, 1, &cache);
   if (rc) return rc;
   if (json) rc = tv_json_print(info_json(&t), true);
   else info_text(&t);

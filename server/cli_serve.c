@@ -9,6 +9,7 @@
 
 static const char usage[] =
     "Usage: traceview serve [FILE...] [--host ADDR] [--port N] [--open] [--watch]\n"
+    "                       [--cache-dir DIR] [--no-cache]\n"
     "\n"
     "Index each FILE and serve a web viewer for them. With no FILE, serves a\n"
     "small bundled example trace. Prints the URL to open when the traces are\n"
@@ -29,6 +30,9 @@ static const char usage[] =
     "               reload open pages in the same view. Without --watch, a\n"
     "               file changed while served keeps its index; only reading\n"
     "               an event's args answers an error (410)\n"
+    "  --cache-dir DIR  keep the index cache (and decompressed copies) in DIR\n"
+    "               (default $XDG_CACHE_HOME/traceview, ~/.cache/traceview)\n"
+    "  --no-cache   index every FILE again; neither read nor write the cache\n"
     "  --quiet      no progress and no warnings\n"
     "  -h, --help   show this help\n";
 
@@ -37,14 +41,19 @@ static int run_serve(int argc, char **argv) {
       {"host", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'p'},
       {"open", no_argument, NULL, 'o'},       {"quiet", no_argument, NULL, 'q'},
       {"token", required_argument, NULL, 't'}, {"no-auth", no_argument, NULL, 'N'},
-      {"watch", no_argument, NULL, 'w'},      {"help", no_argument, NULL, 'h'},
+      {"watch", no_argument, NULL, 'w'},      TV_CLI_CACHE_LONGOPTS,
+      {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
   tv_server_opts_t o = {.host = "127.0.0.1"};
+  tv_cli_cache_t cache = {0};
   int c;
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
+    if (tv_cli_cache_opt(&cache, c, optarg)) continue;
+    if (c == '?' && optopt == TV_OPT_CACHE_DIR)
+      return tv_cli_usage_error("serve", "option '%s' needs a value", argv[optind - 1]);
     switch (c) {
       case 'H': o.host = optarg; break;
       case 'p': {
@@ -89,6 +98,8 @@ static int run_serve(int argc, char **argv) {
   for (int i = optind; i < argc && rc == 0; i++) {
     rc = tv_slot_init(&slots[kept], argv[i], NULL, 0, o.watch);
     if (rc) break;
+    slots[kept].cur->cache_dir = cache.dir;
+    slots[kept].cur->no_cache = cache.off;
     /* The same file given twice is served once. */
     bool dup = false;
     for (size_t k = 0; k < kept && !dup; k++) dup = strcmp(slots[k].id, slots[kept].id) == 0;

@@ -31,6 +31,7 @@ static const char usage[] =
     "  --no-demangle   show mangled symbols as they are in the trace\n"
     "  --json          JSON on standard output (format in docs/cli.md)\n"
     "  --csv           CSV: key,count,total_ns,self_ns,avg_ns,max_ns,self_pct\n"
+    TV_CLI_CACHE_HELP
     "  --quiet         no progress bar and no warnings\n"
     "  -h, --help      show this help\n"
     "\n"
@@ -90,17 +91,21 @@ static int run_summary(int argc, char **argv) {
       {"no-demangle", no_argument, NULL, 'D'},    {"json", no_argument, NULL, 'j'},
       {"csv", no_argument, NULL, 'c'},            {"quiet", no_argument, NULL, 'q'},
       {"range", required_argument, NULL, 'r'},    {"thread", required_argument, NULL, 'T'},
-      {"help", no_argument, NULL, 'h'},           {0, 0, 0, 0},
+      TV_CLI_CACHE_LONGOPTS, {"help", no_argument, NULL, 'h'},           {0, 0, 0, 0},
   };
   const char *range = NULL, *thread_specs[64];
   size_t n_thread_specs = 0;
   tv_summary_opts_t o = {.group_by = TV_GROUP_NAME, .sort_by = TV_SORT_TOTAL, .demangle = true};
   bool json = false, csv = false, quiet = false;
   long top = -1;
+  tv_cli_cache_t cache = {0};
   int c;
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
+    if (tv_cli_cache_opt(&cache, c, optarg)) continue;
+    if (c == '?' && optopt == TV_OPT_CACHE_DIR)
+      return tv_cli_usage_error("summary", "option '%s' needs a value", argv[optind - 1]);
     switch (c) {
       case 'g': {
         int g = tv_group_by_parse(optarg);
@@ -151,7 +156,7 @@ static int run_summary(int argc, char **argv) {
   if (top < 0) top = (json || csv) ? 0 : 25;
 
   tv_trace_t t;
-  int rc = tv_cli_open(&t, argv[optind], quiet, 1);
+  int rc = tv_cli_open(&t, argv[optind], quiet, 1, &cache);
   if (rc) return rc;
   bool *sel = NULL;
   if ((rc = tv_cli_selection(&t, "summary", range, thread_specs, n_thread_specs, &o.t0, &o.t1,

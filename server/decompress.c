@@ -7,6 +7,7 @@
  * name and renamed when complete, so a crash never leaves a truncated file
  * that would be reused; a file that is already there is reused. */
 #include "traceview/decompress.h"
+#include "traceview/index_cache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,22 +28,6 @@ const char *tv_compression_of(const char *p, size_t len) {
   if (len >= 2 && u[0] == 0x1f && u[1] == 0x8b) return "gzip";
   if (len >= 4 && u[0] == 0x04 && u[1] == 0x22 && u[2] == 0x4d && u[3] == 0x18) return "lz4";
   return NULL;
-}
-
-static int cache_dir(char *out, size_t cap, const char *override) {
-  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-  if (override) snprintf(out, cap, "%s", override);
-  else if (xdg && *xdg) snprintf(out, cap, "%s/traceview", xdg);
-  else if (home && *home) snprintf(out, cap, "%s/.cache/traceview", home);
-  else snprintf(out, cap, "/tmp/traceview-%ld", (long)getuid());
-  /* mkdir -p */
-  for (char *p = out + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(out, 0700) != 0 && errno != EEXIST) return -1;
-    *p = '/';
-  }
-  return (mkdir(out, 0700) == 0 || errno == EEXIST) ? 0 : -1;
 }
 
 typedef struct sink {
@@ -157,7 +142,12 @@ int tv_decompress_to_cache(const tv_map_t *in, const char *kind, const char *cac
                            int64_t *truncated_at, tv_error_t *err) {
   *truncated_at = -1;
   char dir[PATH_MAX], abs[PATH_MAX];
-  if (cache_dir(dir, sizeof dir, cache_override) != 0)
+  /* --no-cache: a private copy in $TMPDIR that the caller unlinks once it
+   * is mapped, so nothing stays behind. */
+  bool private_copy = opts && opts->no_cache;
+  const char *tmpdir = getenv("TMPDIR");
+  if (private_copy) snprintf(dir, sizeof dir, "%s", tmpdir && *tmpdir ? tmpdir : "/tmp");
+  else if (tv_cache_dir(dir, sizeof dir, cache_override) != 0)
     return tv_error_set(err, TV_EIO, in->path, -1, "cannot create the cache directory %s: %s",
                         dir, strerror(errno));
   const char *key = realpath(in->path, abs) ? abs : in->path;
@@ -165,12 +155,16 @@ int tv_decompress_to_cache(const tv_map_t *in, const char *kind, const char *cac
   for (const char *p = key; *p; p++) h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
   h = (h ^ (uint64_t)in->len) * 0x100000001b3ull;
   h = (h ^ (uint64_t)in->mtime_ns) * 0x100000001b3ull;
-  snprintf(out_path, cap, "%s/%016llx.uncompressed", dir, (unsigned long long)h);
+  if (private_copy)
+    snprintf(out_path, cap, "%s/traceview-%ld-%016llx.uncompressed", dir, (long)getpid(),
+             (unsigned long long)h);
+  else
+    snprintf(out_path, cap, "%s/%016llx.uncompressed", dir, (unsigned long long)h);
   char partial[PATH_MAX];
   snprintf(partial, sizeof partial, "%s.partial", out_path);
   struct stat st;
-  if (stat(out_path, &st) == 0 && S_ISREG(st.st_mode)) return 0; /* done before */
-  if (stat(partial, &st) == 0 && S_ISREG(st.st_mode)) {
+  if (!private_copy && stat(out_path, &st) == 0 && S_ISREG(st.st_mode)) return 0; /* done before */
+  if (!private_copy && stat(partial, &st) == 0 && S_ISREG(st.st_mode)) {
     /* A truncated stream decompressed before: same prefix, same warning. */
     snprintf(out_path, cap, "%s", partial);
     *truncated_at = (int64_t)in->len;
@@ -191,5 +185,10 @@ int tv_decompress_to_cache(const tv_map_t *in, const char *kind, const char *cac
   if (rc == 0 && rename(tmp, out_path) != 0)
     rc = tv_error_set(err, TV_EIO, in->path, -1, "cannot rename %s: %s", tmp, strerror(errno));
   if (rc) unlink(tmp);
+  /* Copies are as large as the traces: keep the few newest. */
+  if (rc == 0 && !private_copy) {
+    tv_cache_trim(dir, ".uncompressed", TV_DECOMPRESS_CACHE_KEEP, out_path);
+    tv_cache_trim(dir, ".partial", TV_DECOMPRESS_CACHE_KEEP, out_path);
+  }
   return rc;
 }

@@ -176,3 +176,34 @@ void tv_intern_adopt_arena(tv_intern_t *dst, tv_intern_t *src) {
   src->arena = NULL;
   src->arena_bytes = 0;
 }
+
+int tv_intern_load(tv_intern_t *t, uint32_t n, const uint32_t *lens, const char *bytes,
+                   uint32_t *hashes) {
+  if (n == 0 || lens[0] != 0) return TV_EFORMAT; /* id 0 is always "" */
+  tv_str_t *strs = malloc((size_t)n * sizeof *strs);
+  uint32_t nslots = 128;
+  while ((uint64_t)n * 2 > nslots) nslots *= 2;
+  uint32_t *slots = calloc(nslots, sizeof *slots);
+  if (!strs || !slots) {
+    free(strs);
+    free(slots);
+    return TV_ENOMEM;
+  }
+  size_t pos = 0;
+  for (uint32_t id = 0; id < n; id++) {
+    strs[id] = tv_str(bytes + pos, lens[id]);
+    pos += lens[id];
+    uint32_t i = hashes[id] & (nslots - 1);
+    while (slots[i]) i = (i + 1) & (nslots - 1);
+    slots[i] = id + 1;
+  }
+  free(t->strs);
+  free(t->hashes);
+  free(t->slots);
+  t->strs = strs;
+  t->hashes = hashes;
+  t->slots = slots;
+  t->mask = nslots - 1;
+  t->n = t->cap = n;
+  return 0;
+}

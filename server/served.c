@@ -182,7 +182,8 @@ static void build_overview(tv_served_t *s) {
 }
 
 void tv_served_index(tv_served_t *s) {
-  tv_open_opts_t opts = {.progress = on_progress, .progress_ud = s};
+  tv_open_opts_t opts = {.progress = on_progress, .progress_ud = s, .cache_dir = s->cache_dir,
+                         .no_cache = s->no_cache};
   int rc = s->mem ? tv_trace_open_memory(&s->trace, s->mem, s->mem_len, s->path, &opts, &s->err)
                   : tv_trace_open(&s->trace, s->path, &opts, &s->err);
   if (rc) {

@@ -950,3 +950,8 @@ uint64_t tv_store_phase_count(const tv_store_t *s, const char *ph, size_t len) {
     if (s->t.phases.other_ph[i] == id) return s->t.phases.other_n[i];
   return 0;
 }
+
+int tv_store_rebuild_lookup(tv_tables_t *t) {
+  t->last_thread = 0;
+  return rebuild_thread_slots(t);
+}

@@ -1,6 +1,7 @@
 /* trace.c: open a trace: map, detect, read, build the store. */
 #include "traceview/trace.h"
 #include "traceview/decompress.h"
+#include "traceview/index_cache.h"
 #include "traceview/reader.h"
 
 #ifdef __GLIBC__
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_seconds(void) {
   struct timespec ts;
@@ -85,7 +87,9 @@ static int open_decompressed(tv_trace_t *t, const char *kind, const tv_open_opts
   char shown[4200];
   snprintf(shown, sizeof shown, "%s (%s-decompressed)", t->map.path, kind);
   tv_map_close(&t->map);
-  if ((rc = tv_map_open(&t->map, copy, err)) != 0) return rc;
+  rc = tv_map_open(&t->map, copy, err);
+  if (opts && opts->no_cache) unlink(copy); /* private copy: the mapping keeps it */
+  if (rc != 0) return rc;
   char *name = strdup(shown);
   if (name) {
     free(t->map.path);
@@ -98,6 +102,17 @@ static int open_decompressed(tv_trace_t *t, const char *kind, const tv_open_opts
   return 0;
 }
 
+/* Options that ask for a particular way of reading (a forced reader, a
+ * thread count, a chunk size: fuzzers, tests, benchmarks) imply reading. */
+static bool wants_cache(const tv_open_opts_t *o) {
+  return o && !o->no_cache && !o->format && !o->threads && !o->chunk_bytes;
+}
+
+static void set_note(tv_trace_t *t, const char *why) {
+  free(t->cache_note);
+  t->cache_note = why && *why ? strdup(why) : NULL;
+}
+
 int tv_trace_open(tv_trace_t *t, const char *path, const tv_open_opts_t *opts,
                   tv_error_t *err) {
   memset(t, 0, sizeof *t);
@@ -105,12 +120,52 @@ int tv_trace_open(tv_trace_t *t, const char *path, const tv_open_opts_t *opts,
   if (rc) return rc;
   t->bytes_on_disk = t->map.len;
   t->source_path = strdup(path);
-  const char *kind = tv_compression_of(t->map.base, t->map.len);
-  if (kind && (rc = open_decompressed(t, kind, opts, err)) != 0) {
-    tv_trace_close(t);
-    return rc;
+  /* The key is the file as given (compressed or not), taken before the
+   * mapping is swapped for a decompressed copy. */
+  tv_cache_key_t *key = wants_cache(opts) ? malloc(sizeof *key) : NULL;
+  char *file = NULL, why[512] = "";
+  if (key) {
+    char dir[4096];
+    file = malloc(4200);
+    if (!file || tv_cache_key_make(key, path, t->map.base, t->map.len) != 0 ||
+        tv_cache_dir(dir, sizeof dir, opts->cache_dir) != 0) {
+      snprintf(why, sizeof why, "no usable cache directory or key");
+      free(file);
+      file = NULL;
+    } else {
+      tv_cache_file_name(file, 4200, dir, key);
+    }
   }
+  const char *kind = tv_compression_of(t->map.base, t->map.len);
+  if (kind && (rc = open_decompressed(t, kind, opts, err)) != 0) goto out;
+  if (file) {
+    if (tv_index_cache_load(t, file, key, why, sizeof why) == 0) {
+      t->cache_hit = true;
+      t->cache_path = file;
+      file = NULL;
+      if (opts->progress) opts->progress(opts->progress_ud, t->map.len, t->map.len);
+      goto out;
+    }
+  }
+  size_t first_warning = t->n_warnings;
   rc = index_mapped(t, opts, err);
+  if (rc == 0 && file) {
+    double t0 = now_seconds();
+    char werr[512];
+    if (tv_index_cache_save(t, first_warning, file, key, werr, sizeof werr) == 0) {
+      t->cache_save_seconds = now_seconds() - t0;
+      t->cache_path = file;
+      file = NULL;
+    } else {
+      /* The index is fine; only the next open will be slower. */
+      tv_trace_warn(t, -1, "could not save the index cache: %s", werr);
+      snprintf(why, sizeof why, "could not save: %.400s", werr);
+    }
+  }
+out:
+  if (rc == 0) set_note(t, why);
+  free(file);
+  free(key);
   if (rc) tv_trace_close(t);
   return rc;
 }
@@ -133,5 +188,7 @@ void tv_trace_close(tv_trace_t *t) {
   free(t->warnings);
   tv_map_close(&t->map);
   free(t->source_path);
+  free(t->cache_path);
+  free(t->cache_note);
   memset(t, 0, sizeof *t);
 }

@@ -130,6 +130,8 @@ static void on_quiet(uv_timer_t *t) {
   tv_served_t *cur = tv_slot_acquire(w->slot);
   int state = atomic_load(&cur->state);
   uint64_t generation = cur->generation;
+  const char *cache_dir = cur->cache_dir;
+  bool no_cache = cur->no_cache;
   tv_served_release(cur);
   if (state == TV_SERVED_INDEXING) { /* the first index is still running: later */
     uv_timer_start(&w->timer, on_quiet, WATCH_QUIET_MS, 0);
@@ -140,6 +142,8 @@ static void on_quiet(uv_timer_t *t) {
     fprintf(stderr, "traceview: out of memory re-indexing %s\n", w->path);
     return;
   }
+  w->next->cache_dir = cache_dir; /* the rewritten file's index is cached too */
+  w->next->no_cache = no_cache;
   w->indexing = now;
   w->running = true;
   w->job_start_ms = uv_hrtime() / 1000000;

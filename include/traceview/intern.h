@@ -47,6 +47,13 @@ void tv_intern_adopt_arena(tv_intern_t *dst, tv_intern_t *src);
  *  (a mapped file), so the table no longer reads that memory; 0 or TV_ENOMEM
  *  (then some strings are still views) */
 int tv_intern_own(tv_intern_t *t, const char *base, size_t len);
+/** Rebuilds t (initialised, still empty) from saved strings (the index
+ *  cache): n strings, lens[id] bytes each, end to end in bytes (which must
+ *  live as long as t: allocate them with tv_intern_alloc on t), with their
+ *  tv_hash_bytes values in hashes (malloc'd; the table takes it). 0 or
+ *  TV_E*; on error hashes still belongs to the caller. */
+int tv_intern_load(tv_intern_t *t, uint32_t n, const uint32_t *lens, const char *bytes,
+                   uint32_t *hashes);
 /** bytes used by the table (not counting mapped strings) */
 size_t tv_intern_bytes(const tv_intern_t *t);
 /** the hash used by the table (exposed for tests and other tables) */

@@ -41,6 +41,8 @@ typedef struct tv_served {
   char *name;               /* base name */
   const void *mem;          /* bundled bytes instead of a file, or NULL */
   size_t mem_len;
+  const char *cache_dir;    /* index cache directory (NULL: the default) */
+  bool no_cache;            /* --no-cache */
   _Atomic int state;        /* TV_SERVED_* */
   _Atomic uint64_t done_bytes, total_bytes;
   tv_error_t err;           /* when ERROR */

@@ -287,6 +287,9 @@ void tv_sample_run_free(tv_thread_t *th);
 /** merges builders (consumed: they are freed) in order into store */
 int tv_store_build(tv_store_t *store, tv_builder_t *builders, size_t n, tv_error_t *err);
 void tv_store_free(tv_store_t *store);
+/** rebuilds the (pid, tid) -> thread lookup of tables loaded from the index
+ *  cache (index_cache.c); 0 or TV_ENOMEM */
+int tv_store_rebuild_lookup(tv_tables_t *t);
 /** bytes held by the index (columns, strings, tables), for the memory budget */
 size_t tv_store_bytes(const tv_store_t *store);
 static inline tv_str_t tv_store_str(const tv_store_t *s, uint32_t id) {

@@ -20,7 +20,9 @@ typedef void (*tv_progress_fn)(void *ud, uint64_t done, uint64_t total);
 typedef struct tv_open_opts {
   tv_progress_fn progress; /* may be NULL */
   void *progress_ud;
-  const char *cache_dir;   /* for decompressed copies; NULL: the default */
+  const char *cache_dir;   /* decompressed copies and index cache files; NULL:
+                              $XDG_CACHE_HOME/traceview or ~/.cache/traceview */
+  bool no_cache;           /* neither read nor write the index cache */
   unsigned threads;        /* scanning threads; 0: $TRACEVIEW_THREADS, else the cores */
   size_t chunk_bytes;      /* smallest chunk worth a thread; 0: 16 MiB (tests lower it) */
   const char *format;      /* a reader's name to skip detection (fuzzers); NULL: detect */
@@ -46,7 +48,14 @@ typedef struct tv_trace {
   char display_time_unit[8];  /* read-only: "ms", "ns" or "" */
   tv_warning_t *warnings;     /* read-only */
   size_t n_warnings;
-  double index_seconds;       /* read-only: wall time of read + build */
+  double index_seconds;       /* read-only: wall time of read + build (on a
+                                 cache hit: of the indexing that made it) */
+  /* The index cache (index_cache.h); all read-only. */
+  bool cache_hit;             /* the index was loaded from cache_path */
+  char *cache_path;           /* the cache file read or written; NULL: none */
+  double cache_load_seconds;  /* hit: wall time of the load */
+  double cache_save_seconds;  /* miss: wall time of writing the cache */
+  char *cache_note;           /* why it missed or was not written, or NULL */
 } tv_trace_t;
 
 /** maps and indexes path. On error fills err and leaves t closed. */

@@ -28,7 +28,7 @@ def run(tv, args, env):
 def index_view(tv, path, env):
     """info --json without what legitimately differs, and the full summary."""
     info = json.loads(run(tv, ["info", path, "--json", "--quiet"], env).stdout)
-    for k in ("file", "bytes", "compression", "bytes_uncompressed", "index", "warnings"):
+    for k in ("file", "bytes", "compression", "bytes_uncompressed", "index", "warnings", "cache"):
         info.pop(k, None)
     summ = json.loads(run(tv, ["summary", path, "--json", "--top", "0", "--quiet"], env).stdout)
     summ.pop("file", None)

@@ -1,0 +1,1044 @@
+/* index_cache.c: the store saved to disk, so an unchanged trace reopens
+ * without being read again.
+ *
+ * NOTES ON THE DESIGN OF THE INDEX CACHE
+ *
+ * (1) One file per trace path: <cache dir>/<hash of the absolute path>.tvidx.
+ *     Reindexing a changed file overwrites its entry; the directory keeps the
+ *     TV_INDEX_CACHE_KEEP most recently written entries (tv_cache_trim).
+ * (2) File layout, integers in this machine's byte order (the cache never
+ *     leaves the machine; the layout word rejects other builds):
+ *       header_t (fixed size), the absolute path (path_len bytes), then
+ *       n_chunks chunks: chunk_t {csize, rsize, hash} + csize bytes of an lz4
+ *       block that decompresses to exactly rsize bytes.
+ * (3) The key in the header (absolute path, size, mtime ns, inode, device,
+ *     hash of the first and last 64 KiB) must equal the file's; anything else
+ *     is stale. The edge hash catches a rewrite that keeps size and mtime
+ *     (coarse timestamps, `touch -d`), at a cost of 128 KiB read.
+ * (4) Integrity: every chunk carries a 64-bit hash of its compressed bytes and
+ *     rsize (lz4 block decoding is bounds-checked and deterministic, so equal
+ *     compressed bytes give equal columns; hashing the compressed side is 3-4x
+ *     less work than hashing the columns); the header holds a hash over the
+ *     chunk hashes in order, the chunk count and the payload size, and a hash
+ *     of itself. A flipped byte, a missing tail or extra bytes make the load
+ *     fail, and the trace is indexed again and the file rewritten.
+ * (5) The payload is a sequence of segments: first the meta segment (every
+ *     scalar and small table, serialized field by field, its size in the
+ *     header), then the columns in the order columns() lists them. A segment
+ *     is cut into chunks of at most CHUNK raw bytes that never cross a
+ *     segment boundary, so the loader allocates every column once at its final
+ *     size (from the meta segment) and decompresses each chunk straight into
+ *     its place; chunks are independent, so threads share them.
+ * (6) Saving is bounded in memory: chunks are compressed BATCH at a time by
+ *     the worker threads, then written in order; string bytes, which are views
+ *     scattered over the mapping and arenas, are gathered chunk by chunk.
+ * (7) Written under a temporary name and renamed: a reader never sees a
+ *     partial file, and a crash leaves only a *.tmp that trimming removes.
+ *
+ * Not cached: LOD pyramids and the other serve-time tables (served.c builds
+ * them from the store in well under the cache load time; see
+ * docs/performance.md, "Index cache"). */
+#include "traceview/index_cache.h"
+#include "traceview/reader.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <lz4.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CACHE_VERSION 1u
+#define CHUNK (1u << 20)    /* raw bytes per chunk at most */
+#define BATCH 16            /* chunks compressed per round when saving */
+#define EDGE (64u << 10)    /* bytes hashed at each end of the trace */
+/* STORED: a chunk whose lz4 form is more than 60% of its size is stored as
+ * is (csize == rsize marks it; lz4 output that large is never kept). Sorted
+ * int64 columns (start_ns, off) compress only ~1.6x, and decompressing them
+ * costs several times a memcpy: storing them raw makes the file about 1.3x
+ * larger and the load about twice as fast. */
+static const char MAGIC[8] = {'T', 'V', 'I', 'D', 'X', 0, '\r', '\n'};
+
+typedef struct header {
+  char magic[8];
+  uint32_t version, layout;
+  uint64_t size;
+  int64_t mtime_ns;
+  uint64_t inode, dev, edge_hash;
+  uint32_t path_len, reserved;
+  uint64_t n_chunks;
+  uint64_t meta_bytes;   /* raw bytes of the meta segment */
+  uint64_t raw_bytes;    /* raw bytes of all segments */
+  uint64_t payload_hash; /* over the chunk hashes in order */
+  uint64_t header_hash;  /* of the bytes above */
+} header_t;
+
+typedef struct chunk {
+  uint32_t csize, rsize;
+  uint64_t hash;
+} chunk_t;
+
+/* ---- hashing ---- */
+
+static inline uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+#define P1 0x9E3779B185EBCA87ull
+#define P2 0xC2B2AE3D27D4EB4Full
+#define P3 0x165667B19E3779F9ull
+
+static inline uint64_t rd64(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+
+/* Four independent lanes of multiply-rotate over 32-byte stripes (the shape
+ * of xxHash64, our own constants' use): several GB/s, and every input bit
+ * reaches the result. Not cryptographic: it detects damage, not forgery. */
+static uint64_t hash64(const void *data, size_t n, uint64_t seed) {
+  const unsigned char *p = data;
+  uint64_t a = seed + P1 + P2, b = seed + P2, c = seed, d = seed - P1;
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a = rotl(a + rd64(p + i) * P2, 31) * P1;
+    b = rotl(b + rd64(p + i + 8) * P2, 31) * P1;
+    c = rotl(c + rd64(p + i + 16) * P2, 31) * P1;
+    d = rotl(d + rd64(p + i + 24) * P2, 31) * P1;
+  }
+  uint64_t h = rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18) + (uint64_t)n;
+  for (; i + 8 <= n; i += 8) h = rotl(h ^ (rd64(p + i) * P2), 27) * P1 + P3;
+  for (; i < n; i++) h = rotl(h ^ (p[i] * P3), 11) * P1;
+  h ^= h >> 33;
+  h *= P2;
+  h ^= h >> 29;
+  h *= P3;
+  return h ^ (h >> 32);
+}
+
+/* Struct sizes and enum counts this build writes raw: a file from a build
+ * where they differ is stale. */
+static uint32_t layout_word(void) {
+  uint32_t v[] = {sizeof(tv_process_t), sizeof(tv_llvm_total_t), sizeof(tv_flow_t),
+                  TV_DIAG_COUNT,        sizeof(tv_diag_t),       sizeof(void *),
+                  sizeof(header_t),     sizeof(chunk_t),         0};
+  uint16_t one = 1;
+  v[8] = *(unsigned char *)&one; /* byte order */
+  return (uint32_t)hash64(v, sizeof v, CACHE_VERSION);
+}
+
+/* ---- directory ---- */
+
+int tv_cache_dir(char *out, size_t cap, const char *override) {
+  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  if (override && *override) snprintf(out, cap, "%s", override);
+  else if (xdg && *xdg) snprintf(out, cap, "%s/traceview", xdg);
+  else if (home && *home) snprintf(out, cap, "%s/.cache/traceview", home);
+  else snprintf(out, cap, "/tmp/traceview-%ld", (long)getuid());
+  /* mkdir -p */
+  for (char *p = out + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(out, 0700) != 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  return (mkdir(out, 0700) == 0 || errno == EEXIST) ? 0 : -1;
+}
+
+typedef struct entry {
+  char *name;
+  int64_t mtime_ns;
+} entry_t;
+
+static int cmp_newest(const void *x, const void *y) {
+  const entry_t *a = x, *b = y;
+  return a->mtime_ns > b->mtime_ns ? -1 : a->mtime_ns < b->mtime_ns;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+int tv_cache_trim(const char *dir, const char *suffix, size_t keep, const char *spare) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  entry_t *list = NULL;
+  size_t n = 0, cap = 0;
+  int removed = 0;
+  time_t now = time(NULL);
+  char path[PATH_MAX];
+  for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    /* Leftovers of a writer that died: gone after a day. */
+    if (ends_with(e->d_name, ".tmp") && strstr(e->d_name, suffix) &&
+        now - st.st_mtime > 86400) {
+      removed += unlink(path) == 0;
+      continue;
+    }
+    if (!ends_with(e->d_name, suffix)) continue;
+    if (spare && strcmp(path, spare) == 0) continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 16;
+      entry_t *l = realloc(list, cap * sizeof *l);
+      if (!l) break;
+      list = l;
+    }
+    list[n].name = strdup(e->d_name);
+    list[n].mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    if (list[n].name) n++;
+  }
+  closedir(d);
+  if (n) qsort(list, n, sizeof *list, cmp_newest);
+  size_t kept = spare ? 1 : 0;
+  for (size_t i = 0; i < n; i++) {
+    if (kept < keep) kept++;
+    else {
+      snprintf(path, sizeof path, "%s/%s", dir, list[i].name);
+      removed += unlink(path) == 0;
+    }
+    free(list[i].name);
+  }
+  free(list);
+  return removed;
+}
+
+/* ---- key ---- */
+
+int tv_cache_key_make(tv_cache_key_t *key, const char *path, const char *p, size_t len) {
+  memset(key, 0, sizeof *key);
+  struct stat st;
+  char abs[PATH_MAX];
+  if (!realpath(path, abs) || stat(abs, &st) != 0) return -1;
+  snprintf(key->path, sizeof key->path, "%s", abs);
+  key->size = (uint64_t)st.st_size;
+  key->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+  key->inode = (uint64_t)st.st_ino;
+  key->dev = (uint64_t)st.st_dev;
+  size_t head = len < EDGE ? len : EDGE;
+  size_t tail = len - head < EDGE ? len - head : EDGE;
+  key->edge_hash = hash64(p, head, len) ^ rotl(hash64(p + len - tail, tail, P3), 17);
+  return 0;
+}
+
+void tv_cache_file_name(char *out, size_t cap, const char *dir, const tv_cache_key_t *key) {
+  snprintf(out, cap, "%s/%016llx.tvidx", dir,
+           (unsigned long long)hash64(key->path, strlen(key->path), 0x7476));
+}
+
+/* ---- meta segment: a bounded buffer written and read field by field ---- */
+
+typedef struct buf {
+  unsigned char *p;
+  size_t len, cap, pos;
+  bool bad; /* out of memory (writing) or out of bounds (reading) */
+} buf_t;
+
+static void put(buf_t *b, const void *v, size_t n) {
+  if (b->bad) return;
+  if (b->len + n > b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 4096;
+    while (cap < b->len + n) cap *= 2;
+    unsigned char *p = realloc(b->p, cap);
+    if (!p) {
+      b->bad = true;
+      return;
+    }
+    b->p = p;
+    b->cap = cap;
+  }
+  if (n) memcpy(b->p + b->len, v, n);
+  b->len += n;
+}
+
+static void get(buf_t *b, void *v, size_t n) {
+  if (b->bad || b->len - b->pos < n) {
+    b->bad = true;
+    if (n) memset(v, 0, n);
+    return;
+  }
+  if (n) memcpy(v, b->p + b->pos, n);
+  b->pos += n;
+}
+
+#define PUT(b, x) put((b), &(x), sizeof(x))
+#define GET(b, x) get((b), &(x), sizeof(x))
+
+static void put_str(buf_t *b, const char *s) {
+  uint32_t n = s ? (uint32_t)strlen(s) : 0;
+  PUT(b, n);
+  put(b, s, n);
+}
+
+/* a NUL-terminated copy in out (cap bytes); longer strings are corrupt */
+static void get_str(buf_t *b, char *out, size_t cap) {
+  uint32_t n = 0;
+  GET(b, n);
+  if (n >= cap) {
+    b->bad = true;
+    n = 0;
+  }
+  get(b, out, n);
+  out[n] = '\0';
+}
+
+/* ---- segments: the columns, in file order ---- */
+
+typedef struct seg {
+  void *p;      /* column (NULL: the string bytes, gathered when saving) */
+  size_t bytes;
+} seg_t;
+
+typedef struct segs {
+  seg_t *v;
+  size_t n, cap;
+  bool bad;
+} segs_t;
+
+static void add(segs_t *s, void *p, size_t bytes) {
+  if (s->bad || bytes == 0) return;
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 64;
+    seg_t *v = realloc(s->v, cap * sizeof *v);
+    if (!v) {
+      s->bad = true;
+      return;
+    }
+    s->v = v;
+    s->cap = cap;
+  }
+  s->v[s->n++] = (seg_t){p, bytes};
+}
+
+/* Lists every column of st in file order. lens: one length per string;
+ * bytes: where the string bytes go (NULL when saving: gathered). */
+static int columns(tv_store_t *st, uint32_t *lens, char *str_bytes, size_t n_str_bytes,
+                   segs_t *out) {
+  tv_tables_t *t = &st->t;
+  memset(out, 0, sizeof *out);
+  add(out, lens, (size_t)t->strings.n * 4);
+  add(out, t->strings.hashes, (size_t)t->strings.n * 4);
+  add(out, str_bytes, n_str_bytes);
+  if (!str_bytes && n_str_bytes && out->n) out->v[out->n - 1].p = NULL;
+  add(out, t->cats, t->n_cats * sizeof *t->cats);
+  add(out, t->procs, t->n_procs * sizeof *t->procs);
+  add(out, t->totals, t->n_totals * sizeof *t->totals);
+  add(out, t->flows, t->n_flows * sizeof *t->flows);
+  for (size_t i = 0; i < t->n_threads; i++) {
+    tv_thread_t *th = &t->threads[i];
+    tv_slices_t *s = &th->slices;
+    add(out, th->depth_begin, ((size_t)th->max_depth + 1) * 8);
+    add(out, s->start_ns, s->n * 8);
+    add(out, s->dur_ns, s->n * 8);
+    add(out, s->self_ns, s->n * 8);
+    add(out, s->name, s->n * 4);
+    add(out, s->detail, s->n * 4);
+    add(out, s->off, s->n * 8);
+    add(out, s->cat, s->n * 2);
+    add(out, s->depth, s->n * 2);
+    tv_instants_t *in[2] = {&th->instants, &th->samples};
+    for (int k = 0; k < 2; k++) {
+      add(out, in[k]->ts_ns, in[k]->n * 8);
+      add(out, in[k]->name, in[k]->n * 4);
+      add(out, in[k]->off, in[k]->n * 8);
+    }
+  }
+  for (size_t i = 0; i < t->n_counters; i++) {
+    tv_counter_t *c = &t->counters[i];
+    add(out, c->ts_ns, c->n * 8);
+    add(out, c->value, c->n * 8);
+    add(out, c->off, c->n * 8);
+  }
+  return out->bad ? TV_ENOMEM : 0;
+}
+
+static void write_meta(buf_t *b, const tv_trace_t *tr, size_t first_warning,
+                       uint64_t n_str_bytes) {
+  const tv_store_t *st = &tr->store;
+  const tv_tables_t *t = &st->t;
+  put_str(b, tr->reader ? tr->reader->name : "");
+  put_str(b, tr->format ? tr->format : "");
+  put(b, tr->display_time_unit, sizeof tr->display_time_unit);
+  uint8_t truncated = tr->truncated;
+  PUT(b, truncated);
+  PUT(b, tr->index_seconds);
+  uint32_t n_warn = tr->n_warnings > first_warning ? (uint32_t)(tr->n_warnings - first_warning) : 0;
+  PUT(b, n_warn);
+  for (size_t i = first_warning; i < tr->n_warnings; i++) {
+    PUT(b, tr->warnings[i].offset);
+    put_str(b, tr->warnings[i].msg);
+  }
+  PUT(b, st->min_ns);
+  PUT(b, st->max_ns);
+  PUT(b, st->n_slices);
+  PUT(b, st->n_instants);
+  PUT(b, st->n_counter_samples);
+  PUT(b, t->n_raw_events);
+  PUT(b, t->n_samples);
+  PUT(b, t->sample_weight);
+  PUT(b, t->sample_ns);
+  PUT(b, t->n_span_events);
+  uint8_t no_timeline = t->no_timeline;
+  PUT(b, no_timeline);
+  PUT(b, t->diag);
+  PUT(b, t->phases.by_byte);
+  uint64_t n_other = t->phases.n_other;
+  PUT(b, n_other);
+  put(b, t->phases.other_ph, n_other * sizeof *t->phases.other_ph);
+  put(b, t->phases.other_n, n_other * sizeof *t->phases.other_n);
+  uint32_t n_strings = t->strings.n;
+  PUT(b, n_strings);
+  PUT(b, n_str_bytes);
+  uint64_t n[] = {t->n_cats, t->n_procs, t->n_totals, t->n_flows, t->n_threads, t->n_counters};
+  PUT(b, n);
+  for (size_t i = 0; i < t->n_threads; i++) {
+    const tv_thread_t *th = &t->threads[i];
+    PUT(b, th->pid);
+    PUT(b, th->tid);
+    PUT(b, th->name);
+    PUT(b, th->sort_index);
+    uint8_t flags[3] = {th->has_sort_index, th->listed, th->kind};
+    PUT(b, flags);
+    PUT(b, th->max_depth);
+    PUT(b, th->n_end_events);
+    uint64_t rows[3] = {th->slices.n, th->instants.n, th->samples.n};
+    PUT(b, rows);
+  }
+  for (size_t i = 0; i < t->n_counters; i++) {
+    const tv_counter_t *c = &t->counters[i];
+    PUT(b, c->pid);
+    PUT(b, c->name);
+    PUT(b, c->series);
+    uint64_t rows = c->n;
+    PUT(b, rows);
+  }
+}
+
+/* ---- threads: a tiny fork-join over a job array ---- */
+
+typedef struct pool {
+  size_t n_jobs;
+  _Atomic size_t next;
+  _Atomic int failed;
+  int (*run)(void *ctx, size_t job);
+  void *ctx;
+} pool_t;
+
+static void *pool_worker(void *arg) {
+  pool_t *p = arg;
+  for (size_t j; (j = atomic_fetch_add(&p->next, 1)) < p->n_jobs;)
+    if (!atomic_load(&p->failed) && p->run(p->ctx, j) != 0) atomic_store(&p->failed, 1);
+  return NULL;
+}
+
+static unsigned pool_threads(void) {
+  const char *env = getenv("TRACEVIEW_THREADS");
+  long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
+}
+
+/* runs run(ctx, j) for j in [0, n_jobs) on up to pool_threads() threads;
+ * 0, or -1 when a job failed */
+static int pool_run(size_t n_jobs, int (*run)(void *, size_t), void *ctx) {
+  pool_t p = {.n_jobs = n_jobs, .run = run, .ctx = ctx};
+  unsigned n = pool_threads();
+  if (n > n_jobs) n = n_jobs ? (unsigned)n_jobs : 1;
+  pthread_t tids[8];
+  unsigned started = 0;
+  for (unsigned i = 1; i < n; i++)
+    if (pthread_create(&tids[started], NULL, pool_worker, &p) == 0) started++;
+  pool_worker(&p);
+  for (unsigned i = 0; i < started; i++) pthread_join(tids[i], NULL);
+  return atomic_load(&p.failed) ? -1 : 0;
+}
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int fail(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *why, size_t cap, const char *fmt, ...) {
+  if (why && cap) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, cap, fmt, ap);
+    va_end(ap);
+  }
+  return -1;
+}
+
+/* ---- save ---- */
+
+typedef struct piece {
+  const char *src; /* raw bytes (NULL: string bytes from str_id/str_at) */
+  uint32_t rsize;
+  uint32_t str_id; /* string bytes: first string and offset in it */
+  uint32_t str_at;
+} piece_t;
+
+typedef struct saver {
+  const tv_intern_t *strings;
+  piece_t *pieces;       /* the current batch */
+  char *raw[BATCH];      /* gathering room for string pieces */
+  char *out[BATCH];      /* compressed pieces */
+  chunk_t hdr[BATCH];
+} saver_t;
+
+static int compress_piece(void *ctx, size_t j) {
+  saver_t *s = ctx;
+  piece_t *pc = &s->pieces[j];
+  const char *src = pc->src;
+  if (!src) { /* gather string bytes */
+    char *dst = s->raw[j];
+    uint32_t id = pc->str_id, at = pc->str_at;
+    size_t left = pc->rsize;
+    while (left) {
+      tv_str_t str = s->strings->strs[id];
+      size_t take = str.len - at < left ? str.len - at : left;
+      memcpy(dst, str.p + at, take);
+      dst += take;
+      left -= take;
+      at += (uint32_t)take;
+      if (at == str.len) {
+        id++;
+        at = 0;
+      }
+    }
+    src = s->raw[j];
+  }
+  int c = LZ4_compress_default(src, s->out[j], (int)pc->rsize, LZ4_compressBound(CHUNK));
+  if (c <= 0) return -1;
+  if ((uint64_t)c * 10 > (uint64_t)pc->rsize * 6) { /* see STORED */
+    memcpy(s->out[j], src, pc->rsize);
+    c = (int)pc->rsize;
+  }
+  s->hdr[j].csize = (uint32_t)c;
+  s->hdr[j].rsize = pc->rsize;
+  s->hdr[j].hash = hash64(s->out[j], (size_t)c, pc->rsize);
+  return 0;
+}
+
+static int write_all(int fd, const void *p, size_t n) {
+  const char *c = p;
+  while (n) {
+    ssize_t w = write(fd, c, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    c += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* compresses the batch on the worker threads and appends it in order */
+static int flush(saver_t *sv, size_t np, int fd, header_t *h, uint64_t *payload,
+                 const char *tmp, char *why, size_t why_cap) {
+  if (pool_run(np, compress_piece, sv) != 0) return fail(why, why_cap, "lz4 compression failed");
+  for (size_t j = 0; j < np; j++) {
+    if (write_all(fd, &sv->hdr[j], sizeof sv->hdr[j]) ||
+        write_all(fd, sv->out[j], sv->hdr[j].csize))
+      return fail(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
+    *payload = rotl(*payload ^ sv->hdr[j].hash, 23) * P1;
+    h->n_chunks++;
+    h->raw_bytes += sv->hdr[j].rsize;
+  }
+  return 0;
+}
+
+int tv_index_cache_save(const tv_trace_t *tr, size_t first_warning, const char *file,
+                        const tv_cache_key_t *key, char *why, size_t why_cap) {
+  tv_store_t *st = (tv_store_t *)&tr->store; /* columns() lists, never writes */
+  const tv_intern_t *strings = &st->t.strings;
+  uint64_t n_str_bytes = 0;
+  uint32_t *lens = malloc(((size_t)strings->n + 1) * sizeof *lens);
+  if (!lens) return fail(why, why_cap, "out of memory");
+  for (uint32_t i = 0; i < strings->n; i++) {
+    lens[i] = (uint32_t)strings->strs[i].len;
+    n_str_bytes += lens[i];
+  }
+  buf_t meta = {0};
+  write_meta(&meta, tr, first_warning, n_str_bytes);
+  segs_t segs;
+  int rc = columns(st, lens, NULL, n_str_bytes, &segs);
+  saver_t sv = {.strings = strings};
+  piece_t pieces[BATCH];
+  sv.pieces = pieces;
+  for (int i = 0; i < BATCH && rc == 0; i++) {
+    sv.raw[i] = malloc(CHUNK);
+    sv.out[i] = malloc((size_t)LZ4_compressBound(CHUNK));
+    if (!sv.raw[i] || !sv.out[i]) rc = TV_ENOMEM;
+  }
+  char tmp[PATH_MAX + 32];
+  snprintf(tmp, sizeof tmp, "%s.%ld.tmp", file, (long)getpid());
+  int fd = -1;
+  if (rc != 0 || meta.bad) {
+    rc = fail(why, why_cap, "out of memory");
+    goto done;
+  }
+  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    rc = fail(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
+    goto done;
+  }
+  header_t h;
+  memset(&h, 0, sizeof h);
+  memcpy(h.magic, MAGIC, sizeof MAGIC);
+  h.version = CACHE_VERSION;
+  h.layout = layout_word();
+  h.size = key->size;
+  h.mtime_ns = key->mtime_ns;
+  h.inode = key->inode;
+  h.dev = key->dev;
+  h.edge_hash = key->edge_hash;
+  h.path_len = (uint32_t)strlen(key->path);
+  h.meta_bytes = meta.len;
+  if (write_all(fd, &h, sizeof h) || write_all(fd, key->path, h.path_len)) goto io_error;
+
+  /* Segment -1 is the meta buffer; then the columns. */
+  uint64_t payload = P1;
+  size_t np = 0;
+  uint32_t str_id = 0, str_at = 0; /* cursor in the string bytes */
+  for (long si = -1; si < (long)segs.n; si++) {
+    const char *p = si < 0 ? (const char *)meta.p : segs.v[si].p;
+    size_t bytes = si < 0 ? meta.len : segs.v[si].bytes;
+    for (size_t at = 0; at < bytes; at += CHUNK) {
+      uint32_t r = (uint32_t)(bytes - at < CHUNK ? bytes - at : CHUNK);
+      pieces[np] = (piece_t){.src = p ? p + at : NULL, .rsize = r};
+      if (!p) { /* string bytes: remember where this piece starts */
+        pieces[np].str_id = str_id;
+        pieces[np].str_at = str_at;
+        for (size_t left = r; left;) {
+          size_t in = strings->strs[str_id].len - str_at;
+          if (in > left) {
+            str_at += (uint32_t)left;
+            left = 0;
+          } else {
+            left -= in;
+            str_id++;
+            str_at = 0;
+          }
+        }
+      }
+      if (++np == BATCH) {
+        if ((rc = flush(&sv, np, fd, &h, &payload, tmp, why, why_cap)) != 0) goto done;
+        np = 0;
+      }
+    }
+  }
+  if (np && (rc = flush(&sv, np, fd, &h, &payload, tmp, why, why_cap)) != 0) goto done;
+  h.payload_hash = hash64(&payload, sizeof payload, h.n_chunks ^ h.raw_bytes);
+  h.header_hash = hash64(&h, offsetof(header_t, header_hash), 0);
+  if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) goto io_error;
+  rc = 0;
+  goto done;
+io_error:
+  rc = fail(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
+done:
+  if (fd >= 0 && close(fd) != 0 && rc == 0)
+    rc = fail(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
+  if (rc == 0 && rename(tmp, file) != 0)
+    rc = fail(why, why_cap, "cannot rename %s: %s", tmp, strerror(errno));
+  if (rc != 0 && fd >= 0) unlink(tmp);
+  if (rc == 0) {
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", file);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+      *slash = '\0';
+      tv_cache_trim(dir, ".tvidx", TV_INDEX_CACHE_KEEP, file);
+    }
+  }
+  for (int i = 0; i < BATCH; i++) {
+    free(sv.raw[i]);
+    free(sv.out[i]);
+  }
+  free(segs.v);
+  free(meta.p);
+  free(lens);
+  return rc;
+}
+
+/* ---- load ---- */
+
+/* t->format must outlive any trace, as the readers' string literals do: the
+ * reader names and formats seen so far are kept for the process's life
+ * (a handful of short strings). */
+static const char *format_string(const char *name) {
+  static const char *const known[] = {"chrome-json-object", "chrome-json-array", "chrome-jsonl"};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (strcmp(known[i], name) == 0) return known[i];
+  for (size_t i = 0; tv_readers[i]; i++)
+    if (strcmp(tv_readers[i]->name, name) == 0) return tv_readers[i]->name;
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  static char *seen[32];
+  const char *found = NULL;
+  pthread_mutex_lock(&lock);
+  size_t i = 0;
+  for (; i < 32 && seen[i] && !found; i++)
+    if (strcmp(seen[i], name) == 0) found = seen[i];
+  if (!found && i < 32) found = seen[i] = strdup(name);
+  pthread_mutex_unlock(&lock);
+  return found;
+}
+
+typedef struct job {
+  const char *src;
+  char *dst;
+  chunk_t hdr;
+} job_t;
+
+static int load_piece(void *ctx, size_t j) {
+  job_t *jb = &((job_t *)ctx)[j];
+  if (hash64(jb->src, jb->hdr.csize, jb->hdr.rsize) != jb->hdr.hash) return -1;
+  if (jb->hdr.csize == jb->hdr.rsize) {
+    memcpy(jb->dst, jb->src, jb->hdr.rsize);
+    return 0;
+  }
+  int n = LZ4_decompress_safe(jb->src, jb->dst, (int)jb->hdr.csize, (int)jb->hdr.rsize);
+  return n == (int)jb->hdr.rsize ? 0 : -1;
+}
+
+/* Large columns are filled whole right away: 2 MiB pages make that one
+ * fault per 2 MiB instead of 512 (where transparent huge pages are on
+ * "madvise"), which was a third of the load's time. */
+static void hugepages(void *p, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  if (bytes < 2 * huge) return;
+  uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+  uintptr_t b = ((uintptr_t)p + bytes) & ~(huge - 1);
+  if (b > a) madvise((void *)a, b - a, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
+/* column of n rows of size bytes, allocated once at its final size */
+#define ALLOC(col, n) ((n) ? ((col) = malloc((n) * sizeof *(col))) != NULL : ((col) = NULL, true))
+
+/* Reads the meta segment into t and allocates every column; *expect gets the
+ * column bytes the meta promises. 0, or -1 with why. */
+static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, char **str_bytes,
+                     uint64_t *n_str_bytes_out, uint32_t *n_strings_out, uint64_t *expect,
+                     char *why, size_t cap) {
+  tv_store_t *st = &tr->store;
+  tv_tables_t *t = &st->t;
+  char name[256], msg[1024];
+  get_str(b, name, sizeof name);
+  for (size_t i = 0; tv_readers[i] && !b->bad && !tr->reader; i++)
+    if (strcmp(tv_readers[i]->name, name) == 0) tr->reader = tv_readers[i];
+  if (!b->bad && !tr->reader) return fail(why, cap, "made by a reader this build lacks (%s)", name);
+  get_str(b, name, sizeof name);
+  char unit[sizeof tr->display_time_unit];
+  get(b, unit, sizeof unit);
+  uint8_t truncated = 0, no_timeline = 0;
+  GET(b, truncated);
+  GET(b, tr->index_seconds);
+  uint32_t n_warn = 0;
+  GET(b, n_warn);
+  for (uint32_t i = 0; i < n_warn && !b->bad; i++) {
+    int64_t off = 0;
+    GET(b, off);
+    get_str(b, msg, sizeof msg);
+    if (!b->bad) tv_trace_warn(tr, off, "%s", msg);
+  }
+  GET(b, st->min_ns);
+  GET(b, st->max_ns);
+  GET(b, st->n_slices);
+  GET(b, st->n_instants);
+  GET(b, st->n_counter_samples);
+  GET(b, t->n_raw_events);
+  GET(b, t->n_samples);
+  GET(b, t->sample_weight);
+  GET(b, t->sample_ns);
+  GET(b, t->n_span_events);
+  GET(b, no_timeline);
+  GET(b, t->diag);
+  GET(b, t->phases.by_byte);
+  uint64_t n_other = 0;
+  GET(b, n_other);
+  if (b->bad || n_other > limit) return fail(why, cap, "bad meta data");
+  if (!ALLOC(t->phases.other_ph, n_other) || !ALLOC(t->phases.other_n, n_other))
+    return fail(why, cap, "out of memory");
+  get(b, t->phases.other_ph, n_other * sizeof *t->phases.other_ph);
+  get(b, t->phases.other_n, n_other * sizeof *t->phases.other_n);
+  t->phases.n_other = t->phases.cap_other = n_other;
+  uint32_t n_strings = 0;
+  uint64_t n_str_bytes = 0, n[6];
+  GET(b, n_strings);
+  GET(b, n_str_bytes);
+  GET(b, n);
+  if (b->bad || n_strings == 0 || n_strings > limit || n_str_bytes > limit) return fail(why, cap, "bad meta data");
+  for (int i = 0; i < 6; i++)
+    if (n[i] > limit) return fail(why, cap, "bad meta data");
+  tr->format = format_string(name);
+  memcpy(tr->display_time_unit, unit, sizeof unit);
+  tr->display_time_unit[sizeof unit - 1] = '\0';
+  tr->truncated = truncated;
+  t->no_timeline = no_timeline;
+
+  uint64_t total = (uint64_t)n_strings * 8 + n_str_bytes;
+  if (!ALLOC(*lens, (size_t)n_strings) || !ALLOC(t->strings.hashes, (size_t)n_strings))
+    return fail(why, cap, "out of memory");
+  *str_bytes = tv_intern_alloc(&t->strings, n_str_bytes ? n_str_bytes : 1);
+  if (!*str_bytes) return fail(why, cap, "out of memory");
+  *n_str_bytes_out = n_str_bytes;
+  *n_strings_out = n_strings;
+  t->n_cats = t->cap_cats = n[0];
+  t->n_procs = t->cap_procs = n[1];
+  t->n_totals = t->cap_totals = n[2];
+  t->n_flows = t->cap_flows = n[3];
+  if (!ALLOC(t->cats, n[0]) || !ALLOC(t->procs, n[1]) || !ALLOC(t->totals, n[2]) ||
+      !ALLOC(t->flows, n[3]))
+    return fail(why, cap, "out of memory");
+  total += n[0] * sizeof *t->cats + n[1] * sizeof *t->procs + n[2] * sizeof *t->totals +
+           n[3] * sizeof *t->flows;
+  if (n[4] && !(t->threads = calloc(n[4], sizeof *t->threads))) return fail(why, cap, "out of memory");
+  t->n_threads = t->cap_threads = n[4];
+  for (size_t i = 0; i < t->n_threads && !b->bad; i++) {
+    tv_thread_t *th = &t->threads[i];
+    GET(b, th->pid);
+    GET(b, th->tid);
+    GET(b, th->name);
+    GET(b, th->sort_index);
+    uint8_t flags[3];
+    GET(b, flags);
+    th->has_sort_index = flags[0];
+    th->listed = flags[1];
+    th->kind = flags[2];
+    GET(b, th->max_depth);
+    GET(b, th->n_end_events);
+    uint64_t rows[3];
+    GET(b, rows);
+    if (b->bad || rows[0] > limit || rows[1] > limit || rows[2] > limit || th->max_depth > limit)
+      return fail(why, cap, "bad meta data");
+    tv_slices_t *s = &th->slices;
+    s->n = s->cap = rows[0];
+    th->instants.n = th->instants.cap = rows[1];
+    th->samples.n = th->samples.cap = rows[2];
+    if (!ALLOC(th->depth_begin, (size_t)th->max_depth + 1) || !ALLOC(s->start_ns, s->n) ||
+        !ALLOC(s->dur_ns, s->n) || !ALLOC(s->self_ns, s->n) || !ALLOC(s->name, s->n) ||
+        !ALLOC(s->detail, s->n) || !ALLOC(s->off, s->n) || !ALLOC(s->cat, s->n) ||
+        !ALLOC(s->depth, s->n))
+      return fail(why, cap, "out of memory");
+    tv_instants_t *in[2] = {&th->instants, &th->samples};
+    for (int k = 0; k < 2; k++)
+      if (!ALLOC(in[k]->ts_ns, in[k]->n) || !ALLOC(in[k]->name, in[k]->n) ||
+          !ALLOC(in[k]->off, in[k]->n))
+        return fail(why, cap, "out of memory");
+    total += ((uint64_t)th->max_depth + 1) * 8 + rows[0] * 44 + (rows[1] + rows[2]) * 20;
+  }
+  if (n[5] && !(t->counters = calloc(n[5], sizeof *t->counters)))
+    return fail(why, cap, "out of memory");
+  t->n_counters = t->cap_counters = n[5];
+  for (size_t i = 0; i < t->n_counters && !b->bad; i++) {
+    tv_counter_t *c = &t->counters[i];
+    uint64_t rows = 0;
+    GET(b, c->pid);
+    GET(b, c->name);
+    GET(b, c->series);
+    GET(b, rows);
+    if (b->bad || rows > limit) return fail(why, cap, "bad meta data");
+    c->n = c->cap = rows;
+    if (!ALLOC(c->ts_ns, c->n) || !ALLOC(c->value, c->n) || !ALLOC(c->off, c->n))
+      return fail(why, cap, "out of memory");
+    total += rows * 24;
+  }
+  if (b->bad || b->pos != b->len) return fail(why, cap, "bad meta data");
+  *expect = total;
+  return 0;
+}
+
+int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *key,
+                        char *why, size_t why_cap) {
+  double t0 = now_seconds();
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      fail(why, why_cap, "no cache file yet");
+      return 1;
+    }
+    return fail(why, why_cap, "cannot open %s: %s", file, strerror(errno));
+  }
+  struct stat fst;
+  if (fstat(fd, &fst) != 0 || (size_t)fst.st_size < sizeof(header_t)) {
+    close(fd);
+    return fail(why, why_cap, "the cache file is truncated");
+  }
+  size_t len = (size_t)fst.st_size;
+  /* Populated up front: the file is read whole anyway, and faulting it in
+   * one call is cheaper than a fault per page on the decompressing threads. */
+  const char *base = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  close(fd);
+  if (base == MAP_FAILED) return fail(why, why_cap, "cannot map %s: %s", file, strerror(errno));
+
+  int rc = -1;
+  job_t *jobs = NULL;
+  buf_t meta = {0};
+  uint32_t *lens = NULL;
+  size_t n_saved_warnings = t->n_warnings;
+  header_t h;
+  memcpy(&h, base, sizeof h);
+  if (memcmp(h.magic, MAGIC, sizeof MAGIC) != 0 || h.version != CACHE_VERSION ||
+      h.layout != layout_word()) {
+    fail(why, why_cap, "made by another version of traceview");
+    goto out;
+  }
+  if (h.header_hash != hash64(&h, offsetof(header_t, header_hash), 0)) {
+    fail(why, why_cap, "the cache file header is damaged");
+    goto out;
+  }
+  if (h.size != key->size || h.mtime_ns != key->mtime_ns || h.inode != key->inode ||
+      h.dev != key->dev || h.edge_hash != key->edge_hash || h.path_len != strlen(key->path) ||
+      len - sizeof h < h.path_len || memcmp(base + sizeof h, key->path, h.path_len) != 0) {
+    fail(why, why_cap, "the trace changed since it was cached");
+    goto out;
+  }
+  /* Walk the chunks: bounds, count, payload hash, exact end of file. */
+  size_t pos = sizeof h + h.path_len;
+  if (h.n_chunks > (len - pos) / sizeof(chunk_t) || h.meta_bytes > h.raw_bytes) {
+    fail(why, why_cap, "the cache file is damaged");
+    goto out;
+  }
+  jobs = malloc((h.n_chunks + 1) * sizeof *jobs);
+  if (!jobs) {
+    fail(why, why_cap, "out of memory");
+    goto out;
+  }
+  uint64_t payload = P1, raw = 0;
+  for (uint64_t i = 0; i < h.n_chunks; i++) {
+    if (len - pos < sizeof(chunk_t)) break;
+    memcpy(&jobs[i].hdr, base + pos, sizeof(chunk_t));
+    pos += sizeof(chunk_t);
+    const chunk_t *c = &jobs[i].hdr;
+    if (c->rsize == 0 || c->rsize > CHUNK || c->csize > len - pos ||
+        (c->csize > (uint32_t)LZ4_compressBound((int)c->rsize) && c->csize != c->rsize)) {
+      pos = len + 1;
+      break;
+    }
+    jobs[i].src = base + pos;
+    pos += c->csize;
+    raw += c->rsize;
+    payload = rotl(payload ^ c->hash, 23) * P1;
+  }
+  if (pos != len || raw != h.raw_bytes ||
+      hash64(&payload, sizeof payload, h.n_chunks ^ h.raw_bytes) != h.payload_hash) {
+    fail(why, why_cap, pos < len ? "the cache file has extra bytes" : "the cache file is truncated or damaged");
+    goto out;
+  }
+  /* The meta segment, then the columns it describes. */
+  meta.p = malloc(h.meta_bytes ? h.meta_bytes : 1);
+  meta.len = h.meta_bytes;
+  size_t k = 0;
+  for (uint64_t at = 0; meta.p && at < h.meta_bytes; at += CHUNK, k++) {
+    if (k >= h.n_chunks || jobs[k].hdr.rsize != (h.meta_bytes - at < CHUNK ? h.meta_bytes - at : CHUNK))
+      break;
+    jobs[k].dst = (char *)meta.p + at;
+    if (load_piece(jobs, k) != 0) break;
+  }
+  if (!meta.p || k != (h.meta_bytes + CHUNK - 1) / CHUNK) {
+    fail(why, why_cap, meta.p ? "the cache file is damaged" : "out of memory");
+    goto out;
+  }
+  if (tv_intern_init(&t->store.t.strings) != 0) {
+    fail(why, why_cap, "out of memory");
+    goto out;
+  }
+  free(t->store.t.strings.hashes); /* replaced by the saved ones */
+  t->store.t.strings.hashes = NULL;
+  char *str_bytes = NULL;
+  uint64_t n_str_bytes = 0, expect = 0;
+  uint32_t n_strings = 0;
+  if (read_meta(&meta, t, h.raw_bytes, &lens, &str_bytes, &n_str_bytes, &n_strings, &expect, why,
+                why_cap) != 0)
+    goto out;
+  if (expect != h.raw_bytes - h.meta_bytes) {
+    fail(why, why_cap, "the cache file is damaged (sizes disagree)");
+    goto out;
+  }
+  /* columns() sizes the string columns by strings.n (the table is rebuilt
+   * over them once they are filled). */
+  tv_tables_t *tb = &t->store.t;
+  tb->strings.n = n_strings;
+  segs_t segs;
+  if (columns(&t->store, lens, str_bytes, n_str_bytes, &segs) != 0) {
+    fail(why, why_cap, "out of memory");
+    goto out;
+  }
+  size_t first = k;
+  for (size_t i = 0; i < segs.n && k <= h.n_chunks; i++) {
+    hugepages(segs.v[i].p, segs.v[i].bytes);
+    for (size_t at = 0; at < segs.v[i].bytes; at += CHUNK, k++) {
+      size_t r = segs.v[i].bytes - at < CHUNK ? segs.v[i].bytes - at : CHUNK;
+      if (k >= h.n_chunks || jobs[k].hdr.rsize != r) {
+        k = h.n_chunks + 1;
+        break;
+      }
+      jobs[k].dst = (char *)segs.v[i].p + at;
+    }
+  }
+  free(segs.v);
+  if (k != h.n_chunks) {
+    fail(why, why_cap, "the cache file is damaged (chunks disagree)");
+    goto out;
+  }
+  if (pool_run(k - first, load_piece, jobs + first) != 0) {
+    fail(why, why_cap, "the cache file is damaged (a checksum does not match)");
+    goto out;
+  }
+  /* Cheap consistency checks on what the checksums cannot vouch for: our
+   * own writer. */
+  uint64_t sum = 0;
+  for (uint32_t i = 0; i < n_strings; i++) sum += lens[i];
+  bool ok = sum == n_str_bytes;
+  for (size_t i = 0; i < tb->n_threads && ok; i++)
+    ok = tb->threads[i].depth_begin[tb->threads[i].max_depth] == tb->threads[i].slices.n;
+  if (!ok) {
+    fail(why, why_cap, "the cache file is inconsistent");
+    goto out;
+  }
+  uint32_t *hashes = tb->strings.hashes;
+  tb->strings.hashes = NULL;
+  if (tv_intern_load(&tb->strings, n_strings, lens, str_bytes, hashes) != 0) {
+    free(hashes);
+    fail(why, why_cap, "out of memory");
+    goto out;
+  }
+  if (tv_store_rebuild_lookup(tb) != 0) {
+    fail(why, why_cap, "out of memory");
+    goto out;
+  }
+  rc = 0;
+out:
+  if (rc != 0) {
+    tv_store_free(&t->store);
+    for (size_t i = n_saved_warnings; i < t->n_warnings; i++) free(t->warnings[i].msg);
+    t->n_warnings = n_saved_warnings;
+    t->reader = NULL;
+    t->format = NULL;
+    t->truncated = false;
+    t->display_time_unit[0] = '\0';
+  } else {
+    t->cache_load_seconds = now_seconds() - t0;
+  }
+  free(lens);
+  free(meta.p);
+  free(jobs);
+  munmap((void *)base, len);
+  return rc;
+}
