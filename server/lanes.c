@@ -215,7 +215,10 @@ static int place_group(tv_tables_t *t, const size_t *order, size_t n, const key_
     const char *base = g0->kind == TV_THREAD_ASYNC ? "async" : "spans";
     int len = l ? snprintf(label, sizeof label, "%s %zu", base, l + 1)
                 : snprintf(label, sizeof label, "%s", base);
-    th->name = tv_intern(&t->strings, tv_str(label, (size_t)len), NULL);
+    /* the table keeps views: the label must outlive this stack frame */
+    char *copy = tv_intern_copy(&t->strings, label, (size_t)len);
+    if (!copy) goto out;
+    th->name = tv_intern(&t->strings, tv_str(copy, (size_t)len), NULL);
     if (th->name == UINT32_MAX) goto out;
   }
   rc = 0;

@@ -35,6 +35,9 @@ json_t *tv_event_args(const tv_trace_t *t, uint64_t off);
 json_t *tv_json_at(const tv_trace_t *t, uint64_t off);
 
 extern const tv_reader_t tv_chrome_json_reader;
+extern const tv_reader_t tv_cpuprofile_reader; /* cpuprofile.c */
+extern const tv_reader_t tv_jaeger_reader;     /* jaeger.c */
+extern const tv_reader_t tv_otlp_reader;       /* otlp.c */
 
 /** NULL-terminated list of all readers */
 extern const tv_reader_t *const tv_readers[];
