@@ -36,16 +36,16 @@ void tv_sample_run_free(tv_thread_t *th) {
   th->run = NULL;
 }
 
-/* Closes open frames [keep, n) at time end, innermost first (any order gives
- * the same store: slices are sorted when it is built). */
+/* Closes open frames [keep, n) at time end, outermost first: a frame and its
+ * callee often have the same start, end and offset (the sample's), and the
+ * store keeps such ties in insertion order, so the caller must come first. */
 static int close_frames(tv_builder_t *b, tv_thread_t *th, size_t keep, int64_t end) {
   struct tv_sample_run *r = th->run;
-  while (r->n > keep) {
-    r->n--;
-    if (tv_builder_add_slice(b, th, r->start[r->n], end - r->start[r->n], r->name[r->n],
-                             TV_NO_STRING, 0, r->off[r->n]) != 0)
+  for (size_t i = keep; i < r->n; i++)
+    if (tv_builder_add_slice(b, th, r->start[i], end - r->start[i], r->name[i], TV_NO_STRING, 0,
+                             r->off[i]) != 0)
       return TV_ENOMEM;
-  }
+  if (r->n > keep) r->n = keep;
   return 0;
 }
 

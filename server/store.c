@@ -544,7 +544,7 @@ static int cmp_key(const void *x, const void *y) {
   if (p->a != q->a) return p->a < q->a ? -1 : 1;
   if (p->b != q->b) return p->b < q->b ? -1 : 1;
   if (p->c != q->c) return p->c < q->c ? -1 : 1;
-  return 0;
+  return p->idx < q->idx ? -1 : p->idx > q->idx; /* ties keep insertion order (stable) */
 }
 
 /* Matches B/E marks into slices; marks are freed. */
