@@ -56,7 +56,10 @@ typedef struct cp {
   int64_t start_ns, end_ns;
   bool has_start, has_end, has_nodes, has_head;
   const char *cut;      /* where the input ended inside a value, or NULL */
+  const char *times_at; /* the timeDeltas or timestamps array, for errors */
 } cp_t;
+
+#define MAX_NS ((INT64_C(1) << 62) - 1) /* as the Chrome reader: beyond is absurd */
 
 static int oom(cp_t *c) { return tv_error_set(c->js.err, TV_ENOMEM, c->js.file, -1, "out of memory"); }
 
@@ -370,6 +373,7 @@ static int read_top(cp_t *c) {
     char kbuf[32];
     tv_str_t k = tv_js_key_text(&key, kbuf, sizeof kbuf);
     const char *at = s->p;
+    if (TV_KEY_IS(k, "timeDeltas") || TV_KEY_IS(k, "timestamps")) c->times_at = at;
     if (TV_KEY_IS(k, "nodes")) rc = node_list(c);
     else if (TV_KEY_IS(k, "head") && at < s->end && *at == '{') rc = head_tree(c);
     else if (TV_KEY_IS(k, "samples")) rc = number_array(c, &c->samples, 0, "a sample's node id");
@@ -486,6 +490,12 @@ static int emit_samples(cp_t *c) {
   for (size_t i = 0; i < n; i++) {
     if (old) t = c->stamps.v[i];
     else t = tv_sat_add(t, c->deltas.v[i]);
+    if (t > MAX_NS || t < -MAX_NS) {
+      rc = tv_error_set(c->js.err, TV_ERANGE, c->js.file, c->times_at ? tv_js_off(&c->js, c->times_at) : -1,
+                        "the time of sample %zu is out of range (expected a magnitude below 4.6e15 us, "
+                        "146 years)", i);
+      goto out;
+    }
     time[i] = t;
     idx[i] = i;
   }
@@ -500,7 +510,7 @@ static int emit_samples(cp_t *c) {
   } else if (n == 1 && c->has_end && !old && c->end_ns > time[0]) {
     median = c->end_ns - time[0];
   }
-  if (n) width[n - 1] = median;
+  if (n) width[n - 1] = median < MAX_NS - time[idx[n - 1]] ? median : MAX_NS - time[idx[n - 1]];
   b->sample_ns = median > 0 ? median : 0;
 
   tv_thread_t *th = tv_builder_thread(b, 1, 1);
@@ -553,8 +563,8 @@ out:
   free(frames);
   free(map.ids);
   free(map.idx);
-  if (rc) return oom(c);
-  return 0;
+  if (rc == TV_ENOMEM) return oom(c);
+  return rc;
 }
 
 static size_t skip_bom_ws(const char *p, size_t len) {

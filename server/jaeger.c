@@ -222,7 +222,7 @@ static int span_elem(jg_t *j, void *ctx) {
     return tv_js_number_error(s, &r.start, rc, "startTime");
   if (r.dur.p && (rc = tv_parse_decimal(r.dur.p, r.dur.e, 3, &p.sp.dur_ns)) != 0)
     return tv_js_number_error(s, &r.dur, rc, "duration");
-  if (p.sp.start_ns > (INT64_C(1) << 62) - p.sp.dur_ns)
+  if (p.sp.dur_ns > 0 && p.sp.start_ns > (INT64_C(1) << 62) - 1 - p.sp.dur_ns)
     return tv_js_number_error(s, &r.dur, TV_ERANGE, "startTime + duration");
   if ((rc = tv_js_intern(s, &b->strings, &r.op, &p.sp.name)) != 0) return rc;
   if (r.service.present) {
