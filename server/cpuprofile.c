@@ -473,8 +473,9 @@ static int emit_samples(cp_t *c) {
   int64_t *sorted = malloc((n + 1) * sizeof *sorted);
   size_t *idx = malloc((n + 1) * sizeof *idx), *tmp = malloc((n + 1) * sizeof *tmp);
   uint32_t *frames = malloc((c->n_nodes + 1) * sizeof *frames);
+  size_t *up = malloc((c->n_nodes + 1) * sizeof *up); /* parent index, SIZE_MAX: none */
   int rc = TV_ENOMEM;
-  if (!time || !width || !sorted || !idx || !tmp || !frames || id_map_build(&map, c->nodes, c->n_nodes)) goto out;
+  if (!up || !time || !width || !sorted || !idx || !tmp || !frames || id_map_build(&map, c->nodes, c->n_nodes)) goto out;
 
   /* parents: child id -> parent index pairs, or (-1 - child index) for the old tree */
   for (size_t i = 0; i + 1 < c->links.n; i += 2) {
@@ -485,6 +486,9 @@ static int emit_samples(cp_t *c) {
     else if (!id_map_get(&map, child, &ci)) continue;
     c->nodes[ci].parent = c->nodes[pi].id;
   }
+
+  for (size_t i = 0; i < c->n_nodes; i++)
+    if (!id_map_get(&map, c->nodes[i].parent, &up[i])) up[i] = SIZE_MAX;
 
   int64_t t = c->start_ns;
   for (size_t i = 0; i < n; i++) {
@@ -536,11 +540,10 @@ static int emit_samples(cp_t *c) {
     size_t depth = 0, cur = ni;
     for (;;) {
       const cp_node_t *nd = &c->nodes[cur];
-      size_t up;
-      bool has_up = id_map_get(&map, nd->parent, &up);
+      bool has_up = up[cur] != SIZE_MAX;
       if (!(has_up == false && nd->name == root)) frames[depth++] = nd->name ? nd->name : anon;
       if (!has_up || depth >= c->n_nodes) break;
-      cur = up;
+      cur = up[cur];
     }
     for (size_t a = 0, z = depth; a + 1 < z; a++, z--) {
       uint32_t x = frames[a];
@@ -561,6 +564,7 @@ out:
   free(idx);
   free(tmp);
   free(frames);
+  free(up);
   free(map.ids);
   free(map.idx);
   if (rc == TV_ENOMEM) return oom(c);
