@@ -13,6 +13,9 @@ const tv_reader_t *const tv_readers[] = {
     &tv_chrome_json_reader,
     &tv_perf_script_reader,
     &tv_folded_reader,
+    &tv_cpuprofile_reader,
+    &tv_jaeger_reader,
+    &tv_otlp_reader,
     NULL,
 };
 

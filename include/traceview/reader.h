@@ -39,6 +39,9 @@ json_t *tv_json_parse(const char *p, size_t len);
 extern const tv_reader_t tv_chrome_json_reader;
 extern const tv_reader_t tv_perf_script_reader; /* perf_script.c */
 extern const tv_reader_t tv_folded_reader;      /* folded.c */
+extern const tv_reader_t tv_cpuprofile_reader; /* cpuprofile.c */
+extern const tv_reader_t tv_jaeger_reader;     /* jaeger.c */
+extern const tv_reader_t tv_otlp_reader;       /* otlp.c */
 
 /** NULL-terminated list of all readers */
 extern const tv_reader_t *const tv_readers[];
