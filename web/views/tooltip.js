@@ -102,9 +102,11 @@ export class Tooltip {
       const r = hit.row;
       add("tt-name", r.label);
       if (r.kind === "thread") {
-        row("Thread id", String(r.tid));
-        row("Slices", formatCount(r.slices));
+        if (r.lane) row("Lane", r.lane === "spans" ? "spans of this service, laid out on rows" : "async slices of this process, laid out on rows");
+        else row("Thread id", String(r.tid));
+        row(r.lane === "spans" ? "Spans" : "Slices", formatCount(r.slices));
         row("Depth", String(r.depthRows));
+        if (r.samples) row("Samples", formatCount(r.samples));
       } else {
         row("Samples", formatCount(r.samples));
         row("Range", `${formatCount(r.min)} … ${formatCount(r.max)}`);
@@ -116,6 +118,11 @@ export class Tooltip {
       if (hit.detail) add("tt-detail", hit.detail);
       for (const [k, v] of hit.rows || []) row(k, v);
       if (hit.hint) add("tt-hint", hit.hint);
+    } else if (hit.kind === "sample") {
+      add("tt-name", hit.name || "(unknown frame)");
+      add("tt-detail", hit.count > 1 ? "leaf frame of the first sample here" : "leaf frame of the sample");
+      row("Samples", formatCount(hit.count));
+      row("At", formatTime(hit.start, hit.dur));
     } else if (hit.kind === "instant") {
       add("tt-name", hit.name || "(instant)");
       row("Instants", formatCount(hit.count));
