@@ -6,7 +6,8 @@
 // Both ends must be on rows of the layout (a collapsed process hides its
 // flows); an arrow whose two ends are off the same side of the canvas is
 // skipped, and at most MAX_ARROWS are drawn per frame. Arrows touching the
-// selected slice are drawn last, thicker and in the highlight colour.
+// selected slice (or a slice inside it) are drawn last, thicker and in the
+// highlight colour.
 
 import { depthMidY } from "../model/track_layout.js";
 import { UI } from "./colors.js";
@@ -25,8 +26,10 @@ export function drawFlows(ctx, f, flows, rowOf, selected) {
   const out = { drawn: 0, highlighted: 0 };
   if (!flows || !flows.length) return out;
   const { x0, width, height, scrollY, scale } = f;
+  // an end is given at the deepest slice at its time: it belongs to the
+  // selected slice when it lies inside it (on its track, at or below its depth)
   const touches = (e) =>
-    selected && selected.start != null && e.track === selected.track && e.depth === selected.depth &&
+    selected && selected.start != null && e.track === selected.track && e.depth >= selected.depth &&
     e.ts >= selected.start && e.ts <= selected.start + selected.dur;
   const hot = [];
   ctx.save();

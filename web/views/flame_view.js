@@ -582,6 +582,8 @@ export class FlameView {
     const t = trees.main || trees.callees;
     out.nodes = t.n;
     out.totalNs = t.total[0];
+    out.samples = this.o.sampleNs > 0 ? Math.round(t.total[0] / this.o.sampleNs) : null;
+    out.info = this.info ? this.info.textContent : "";
     out.start = t.start;
     out.end = t.end;
     if (trees.main) {

@@ -337,6 +337,8 @@ export class StatsView {
       groups: j ? j.groups ?? (j.rows || []).length : null,
       rows: shown.length,
       firstKeys: shown.slice(0, 5).map((r) => r.key),
+      samples: j && this.o.sampleNs > 0 ? Math.round((j.self_ns || 0) / this.o.sampleNs) : null,
+      info: this.info ? this.info.textContent : "",
       row: this.an.stats.row,
     };
   }

@@ -655,7 +655,10 @@ export class TimelineView {
       sample: this.last.sample ? { ...this.last.sample } : null,
       nameColumn: NAME_W,
       noTimeline: this.noTimeline,
-      lanes: this.tracks.layout.rows.filter((r) => r.lane).length,
+      lanes: {
+        async: this.tracks.layout.rows.filter((r) => r.lane === "async").length,
+        spans: this.tracks.layout.rows.filter((r) => r.lane === "spans").length,
+      },
       flows: {
         on: this.flowsOn, total: this.flowTotal,
         loaded: this.flows ? this.flows.list.length : 0,
