@@ -15,6 +15,7 @@ import { UI } from "./colors.js";
 export const MAX_ARROWS = 2500;
 const HEAD_L = 7;
 const HEAD_W = 3.5;
+const FAR = 600; // px beyond the canvas where a far end is cut
 
 /**
  * f: the frame description of render/timeline.js (x0, width, height, scrollY,
@@ -36,62 +37,79 @@ export function drawFlows(ctx, f, flows, rowOf, selected) {
   ctx.beginPath();
   ctx.rect(x0, 0, width, height);
   ctx.clip();
-  ctx.beginPath();
-  const heads = [];
+  const cold = [];
   for (const fl of flows) {
     if (out.drawn >= MAX_ARROWS) break;
     const ra = rowOf(fl.from.track);
     const rb = rowOf(fl.to.track);
     if (!ra || !rb) continue;
-    const xa = x0 + scale.nsToPx(fl.from.ts);
-    const xb = x0 + scale.nsToPx(fl.to.ts);
+    let xa = x0 + scale.nsToPx(fl.from.ts);
+    let xb = x0 + scale.nsToPx(fl.to.ts);
     if (Math.max(xa, xb) < x0 - HEAD_L || Math.min(xa, xb) > x0 + width + HEAD_L) continue;
-    const ya = depthMidY(ra, fl.from.depth) - scrollY;
-    const yb = depthMidY(rb, fl.to.depth) - scrollY;
+    let ya = depthMidY(ra, fl.from.depth) - scrollY;
+    let yb = depthMidY(rb, fl.to.depth) - scrollY;
     if ((ya < 0 && yb < 0) || (ya > height && yb > height)) continue;
     out.drawn++;
-    if (touches(fl.from) || touches(fl.to)) {
-      hot.push([xa, ya, xb, yb]);
-      continue;
+    // an end far outside the canvas: cut the arrow at a margin (on the straight
+    // line between the ends), so the canvas never sees huge coordinates
+    const lo = x0 - FAR;
+    const hi = x0 + width + FAR;
+    let headB = true;
+    let dotA = true;
+    if (xb < lo || xb > hi) {
+      const xc = xb < lo ? lo : hi;
+      yb = ya + ((yb - ya) * (xc - xa)) / (xb - xa);
+      xb = xc;
+      headB = false;
     }
-    curve(ctx, xa, ya, xb, yb);
-    heads.push(xb, yb, xa <= xb ? 1 : -1);
+    if (xa < lo || xa > hi) {
+      const xc = xa < lo ? lo : hi;
+      ya = yb + ((ya - yb) * (xc - xb)) / (xa - xb);
+      xa = xc;
+      dotA = false;
+    }
+    const one = [xa, ya, xb, yb, dotA, headB];
+    if (touches(fl.from) || touches(fl.to)) hot.push(one);
+    else cold.push(one);
   }
+  const heads = [];
+  const dots = [];
+  ctx.beginPath();
+  for (const a of cold) addArrow(ctx, a, heads, dots);
   ctx.strokeStyle = UI.flow;
   ctx.lineWidth = 1.2;
   ctx.stroke();
   ctx.fillStyle = UI.flow;
-  drawHeads(ctx, heads);
+  drawHeads(ctx, heads, dots, 1);
   if (hot.length) {
-    ctx.beginPath();
     const hh = [];
-    for (const [xa, ya, xb, yb] of hot) {
-      curve(ctx, xa, ya, xb, yb);
-      hh.push(xb, yb, xa <= xb ? 1 : -1);
-    }
+    const hd = [];
+    ctx.beginPath();
+    for (const a of hot) addArrow(ctx, a, hh, hd);
     ctx.strokeStyle = UI.flowHighlight;
     ctx.lineWidth = 2.2;
     ctx.stroke();
     ctx.fillStyle = UI.flowHighlight;
-    drawHeads(ctx, hh, 1.3);
+    drawHeads(ctx, hh, hd, 1.3);
     out.highlighted = hot.length;
   }
   ctx.restore();
   return out;
 }
 
-/** A curve leaving (xa, ya) and reaching (xb, yb) horizontally, plus a dot at the start. */
-function curve(ctx, xa, ya, xb, yb) {
+/** Adds the curve of one arrow to the path; its head and start dot to the lists. */
+function addArrow(ctx, [xa, ya, xb, yb, dotA, headB], heads, dots) {
   const dir = xa <= xb ? 1 : -1;
   const dx = Math.max(14, Math.min(90, Math.abs(xb - xa) / 2));
-  ctx.moveTo(xa + 2.2, ya);
-  ctx.arc(xa, ya, 2.2, 0, 2 * Math.PI);
+  // the line ends where the head begins, so the head's tip stays sharp
+  const xe = headB ? xb - dir * HEAD_L : xb;
   ctx.moveTo(xa, ya);
-  // the line ends where the head begins, so the head's tip is sharp
-  ctx.bezierCurveTo(xa + dir * dx, ya, xb - dir * dx, yb, xb - dir * HEAD_L, yb);
+  ctx.bezierCurveTo(xa + dir * dx, ya, xe - dir * dx, yb, xe, yb);
+  if (headB) heads.push(xb, yb, dir);
+  if (dotA) dots.push(xa, ya);
 }
 
-function drawHeads(ctx, heads, k = 1) {
+function drawHeads(ctx, heads, dots, k) {
   ctx.beginPath();
   for (let i = 0; i < heads.length; i += 3) {
     const x = heads[i];
@@ -101,6 +119,10 @@ function drawHeads(ctx, heads, k = 1) {
     ctx.lineTo(x - d * HEAD_L * k, y - HEAD_W * k);
     ctx.lineTo(x - d * HEAD_L * k, y + HEAD_W * k);
     ctx.closePath();
+  }
+  for (let i = 0; i < dots.length; i += 2) {
+    ctx.moveTo(dots[i] + 2 * k, dots[i + 1]);
+    ctx.arc(dots[i], dots[i + 1], 2 * k, 0, 2 * Math.PI);
   }
   ctx.fill();
 }

@@ -283,7 +283,7 @@ export class StatsView {
     const groups = j.groups ?? (j.rows || []).length;
     const sn = this.o.sampleNs;
     this.info.textContent =
-      (sn > 0 ? `${formatSamples(busy, sn)} · ${formatCount(j.events)} frames · ${formatDuration(busy)} · ` : `${formatCount(j.events)} slices · ${formatDuration(busy)} busy · `) +
+      (sn > 0 ? `${formatSamples(busy, sn)} · ${formatCount(j.events)} frames · ` : `${formatCount(j.events)} slices · ${formatDuration(busy)} busy · `) +
       (shown < groups ? `${formatCount(shown)} of ${formatCount(groups)} groups` : `${formatCount(groups)} groups`);
   }
 
