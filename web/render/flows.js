@@ -76,11 +76,14 @@ export function drawFlows(ctx, f, flows, rowOf, selected) {
   const dots = [];
   ctx.beginPath();
   for (const a of cold) addArrow(ctx, a, heads, dots);
+  // many arrows (a zoomed-out view): fainter, so the slices stay readable
+  ctx.globalAlpha = Math.max(0.3, Math.min(1, Math.sqrt(24 / Math.max(1, cold.length))));
   ctx.strokeStyle = UI.flow;
   ctx.lineWidth = 1.2;
   ctx.stroke();
   ctx.fillStyle = UI.flow;
   drawHeads(ctx, heads, dots, 1);
+  ctx.globalAlpha = 1;
   if (hot.length) {
     const hh = [];
     const hd = [];
