@@ -122,14 +122,16 @@ function setHeader(meta, info) {
   name.textContent = meta.name;
   name.title = (info && info.path) || meta.name;
   let threads = 0;
-  for (const p of meta.processes || []) for (const t of p.tracks) if (t.kind === "thread" && !t.lane) threads++;
+  let lanes = 0;
+  for (const p of meta.processes || []) for (const t of p.tracks) if (t.kind === "thread") t.lane ? lanes++ : threads++;
   const c = meta.counts || {};
   const facts = [
     meta.format,
     info && info.bytes != null ? formatBytes(info.bytes) : null,
     c.samples ? formatCount(c.samples) + " samples" : formatCount(c.slices ?? 0) + " slices",
     c.spans ? formatCount(c.spans) + " spans" : null,
-    threads + (threads === 1 ? " thread" : " threads"),
+    threads || !lanes ? threads + (threads === 1 ? " thread" : " threads") : null,
+    lanes ? lanes + (lanes === 1 ? " lane" : " lanes") : null,
     c.flows ? formatCount(c.flows) + (c.flows === 1 ? " flow" : " flows") : null,
     meta.has_timeline === false ? "no timestamps" : formatDuration(meta.duration_ns),
   ].filter(Boolean);

@@ -100,7 +100,7 @@ export class Tooltip {
       add("tt-hint", "click to open the longest one");
     } else if (hit.kind === "track") {
       const r = hit.row;
-      add("tt-name", r.label);
+      add("tt-name", r.lane ? `${r.lane} lane ${/ (\d+)$/.exec(r.label || "")?.[1] || "1"}` : r.label);
       if (r.kind === "thread") {
         if (r.lane) row("Lane", r.lane === "spans" ? "spans of this service, laid out on rows" : "async slices of this process, laid out on rows");
         else row("Thread id", String(r.tid));
@@ -111,7 +111,7 @@ export class Tooltip {
         row("Samples", formatCount(r.samples));
         row("Range", `${formatCount(r.min)} … ${formatCount(r.max)}`);
       }
-      row("Process", `${hit.process || "pid " + hit.pid} (pid ${hit.pid})`);
+      row("Process", hit.process ? `${hit.process} (pid ${hit.pid})` : `pid ${hit.pid}`);
     } else if (hit.kind === "info") {
       // a ready-made card: {title, detail, rows: [[label, value]], hint}
       add("tt-name", hit.title || "");
