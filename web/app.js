@@ -63,6 +63,7 @@ const app = {
   copied: null, // the last link "Copy link" produced (tests)
   watcher: null, // --watch: reloads the page when the open trace is re-indexed
   generation: 0, // of the open trace's index (meta.generation)
+  noTimeline: false, // the open trace has no timestamps (folded stacks)
 };
 
 // The event cache belongs to the open trace; panels reach it through this.
@@ -124,13 +125,18 @@ function setHeader(meta, info) {
   name.textContent = meta.name;
   name.title = (info && info.path) || meta.name;
   let threads = 0;
-  for (const p of meta.processes || []) for (const t of p.tracks) if (t.kind === "thread") threads++;
+  let lanes = 0;
+  for (const p of meta.processes || []) for (const t of p.tracks) if (t.kind === "thread") t.lane ? lanes++ : threads++;
+  const c = meta.counts || {};
   const facts = [
     meta.format,
     info && info.bytes != null ? formatBytes(info.bytes) : null,
-    formatCount(meta.counts?.slices ?? 0) + " slices",
-    threads + (threads === 1 ? " thread" : " threads"),
-    formatDuration(meta.duration_ns),
+    c.samples ? formatCount(c.samples) + " samples" : formatCount(c.slices ?? 0) + " slices",
+    c.spans ? formatCount(c.spans) + " spans" : null,
+    threads || !lanes ? threads + (threads === 1 ? " thread" : " threads") : null,
+    lanes ? lanes + (lanes === 1 ? " lane" : " lanes") : null,
+    c.flows ? formatCount(c.flows) + (c.flows === 1 ? " flow" : " flows") : null,
+    meta.has_timeline === false ? "no timestamps" : formatDuration(meta.duration_ns),
   ].filter(Boolean);
   el.appendChild(name);
   for (const f of facts) {
@@ -156,6 +162,9 @@ function closeTrace() {
   app.hlPref = null;
   $("tabs").hidden = true;
   $("search").hidden = true;
+  app.noTimeline = false;
+  if ($("tl-note")) $("tl-note").hidden = true;
+  delete $("workspace").dataset.notimeline;
   $("fg-menu").hidden = true;
   $("copy-box").hidden = true;
   app.traceId = null;
@@ -255,9 +264,13 @@ async function openTrace(h, token) {
     const d = meta.duration_ns;
     a.range = a.range[0] < d ? [a.range[0], Math.min(a.range[1], Math.max(d, a.range[0] + 1))] : null;
   }
+  app.noTimeline = meta.has_timeline === false;
+  // folded stacks: the times are made up, so there is no timeline to show
+  if (app.noTimeline && a.view === "timeline") a.view = "flame";
   resetAnalysis(a);
   showPage("timeline");
   setHeader(meta, info);
+  setNoTimeline(app.noTimeline, meta);
   showView(app.an.view);
   app.view = new TimelineView(
     {
@@ -278,6 +291,7 @@ async function openTrace(h, token) {
       initial: { range: h.range, selected: h.selected, rangeSel: app.an.range, collapsed: app.an.collapsed },
       onChange: scheduleHashWrite,
       onRangeSelect: (r) => setRangeSel(r, true, false),
+      noTimeline: app.noTimeline,
     },
   );
   openAnalysis(id, meta);
@@ -290,6 +304,26 @@ async function openTrace(h, token) {
       location.reload();
     });
   }
+}
+
+/** A profile without timestamps (folded stacks): a note where the timeline
+ *  would be, the Timeline tab disabled. */
+function setNoTimeline(on, meta) {
+  const ws = $("workspace");
+  if (on) ws.dataset.notimeline = "1";
+  else delete ws.dataset.notimeline;
+  const note = $("tl-note");
+  note.hidden = !on;
+  if (on) {
+    note.textContent = "";
+    const b = document.createElement("b");
+    b.textContent = "No timeline. ";
+    const what = /folded/i.test(meta.format || "") || !meta.format ? "Folded stacks have" : "This profile has";
+    note.append(b, `${what} no timestamps: flame graph and statistics only (search works too).`);
+  }
+  const tab = $("tabs").querySelector('.tab[data-view="timeline"]');
+  tab.disabled = on;
+  tab.title = on ? "No timeline: this profile has no timestamps" : "Timeline (1)";
 }
 
 // ---------------------------------------------------------------- analysis
@@ -332,6 +366,7 @@ function openAnalysis(id, meta) {
       queries: app.queries,
       tooltip,
       an,
+      sampleNs: meta.sample_ns || 0,
       onChange: (push) => changed(push),
       onSearch: (text) => app.search && app.search.searchFor(text),
       onHighlightFrame: (frame, label) => {
@@ -352,6 +387,7 @@ function openAnalysis(id, meta) {
       queries: app.queries,
       an,
       trackLabel,
+      sampleNs: meta.sample_ns || 0,
       onChange: (push) => changed(push),
       onRow: (row) => {
         app.hlPref = row ? "stats" : app.hlPref === "stats" ? null : app.hlPref;
@@ -442,6 +478,7 @@ function showView(v) {
 
 function setView(v) {
   if (!app.view || app.an.view === v) return;
+  if (v === "timeline" && app.noTimeline) return;
   app.an.view = v;
   showView(v);
   tooltip.hide();
@@ -480,6 +517,7 @@ function applyHash(h) {
   else if (!h.selected && sel) v.clearSelection();
   app.extra = h.extra;
   const a = decodeAnalysis(h.extra);
+  if (app.noTimeline && a.view === "timeline") a.view = "flame";
   const oldRow = app.an.stats.row;
   resetAnalysis(a);
   v.setRangeSelection(a.range);
@@ -694,6 +732,8 @@ function analysisState() {
   const an = app.an;
   return {
     view: an.view,
+    hasTimeline: !app.noTimeline,
+    noTimelineNote: !$("tl-note").hidden ? $("tl-note").textContent : null,
     range: an.range ? [...an.range] : null,
     threads: an.threads ? [...an.threads] : null,
     analysis: JSON.parse(JSON.stringify(an)),

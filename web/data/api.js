@@ -62,6 +62,11 @@ export const api = {
   },
   event: (id, track, eventId) => getJSON(`/api/traces/${enc(id)}/event?track=${track}&id=${eventId}`),
   overview: (id, buckets) => getJSON(`/api/traces/${enc(id)}/overview?buckets=${buckets}`),
+  /** Flow arrows overlapping [start, end) (relative ns); resolves to {json, bytes}. */
+  flows: async (id, params) => {
+    const { text, json } = await request(`/api/traces/${enc(id)}/flows${queryString(params)}`);
+    return { json, bytes: text.length };
+  },
   /** The analysis endpoints: flamegraph, stats, search; params is a plain
    *  object of query parameters (undefined and null ones are left out).
    *  Resolves to {json, bytes}. */

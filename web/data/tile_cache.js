@@ -191,6 +191,7 @@ export function decodeTile(j) {
   const s = j.slices || {};
   const m = j.summaries || {};
   const i = j.instants || {};
+  const sm = j.samples || {};
   return {
     ...base,
     kind: "thread",
@@ -218,13 +219,21 @@ export function decodeTile(j) {
       count: Float64Array.from(i.count || []),
       name: Uint32Array.from(i.name || []),
     },
+    // sample marks per bucket (sampled profiles): same shape as instants;
+    // name is the leaf frame of the first sample in the bucket
+    samples: {
+      n: (sm.bucket || []).length,
+      bucket: Int32Array.from(sm.bucket || []),
+      count: Float64Array.from(sm.count || []),
+      name: Uint32Array.from(sm.name || []),
+    },
     strings: j.strings || {},
   };
 }
 
 function tileBytes(t) {
   let n = 256;
-  for (const group of [t.slices, t.summaries, t.instants, t]) {
+  for (const group of [t.slices, t.summaries, t.instants, t.samples, t]) {
     if (!group) continue;
     for (const v of Object.values(group)) if (ArrayBuffer.isView(v)) n += v.byteLength;
   }

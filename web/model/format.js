@@ -70,3 +70,11 @@ export function formatBytes(n) {
   }
   return (i === 0 ? v.toFixed(0) : v.toFixed(v >= 100 ? 0 : 1)) + " " + u[i];
 }
+
+/** Samples in a time of a sampled profile (sample_ns: the width of one sample):
+ *  "1,234 samples"; "" when the profile is not sampled. */
+export function formatSamples(ns, sampleNs) {
+  if (!(sampleNs > 0) || !Number.isFinite(ns)) return "";
+  const n = Math.round(ns / sampleNs);
+  return formatCount(n) + (n === 1 ? " sample" : " samples");
+}

@@ -2,7 +2,10 @@
 //
 // Rows, in meta order (docs/api.md: processes and their tracks come sorted):
 //   {kind: "process", pid, name, label, y, height, collapsed, nThreads, ...}
-//   {kind: "thread",  track, pid, tid, name, label, y, height, depthRows, slices, empty}
+//   {kind: "thread",  track, pid, tid, name, label, y, height, depthRows, slices, empty,
+//                     lane: null | "async" | "spans", samples}
+//   (a lane is a row of async slices of a process or of spans of a service;
+//   the server lists lanes after the process's threads, tid = lane number)
 //   {kind: "counter", track, pid, name, label, y, height, min, max}
 // `y` is in content coordinates (0 = top of the first row); the view
 // scrolls by subtracting its scroll offset. A collapsed process keeps only
@@ -59,9 +62,11 @@ export function buildLayout(meta, collapsed = new Set()) {
           height,
           depthRows: t.max_depth || 0,
           slices: t.slices || 0,
+          lane: t.lane || null,
+          samples: t.samples || 0,
           // nothing to draw: no tiles are asked for (per-track `instants` when
           // the server gives it, else whether the trace has any instant)
-          empty: !t.slices && (t.instants !== undefined ? !t.instants : !anyInstants),
+          empty: !t.slices && !t.samples && (t.instants !== undefined ? !t.instants : !anyInstants),
         });
         y += height;
       } else if (t.kind === "counter") {
@@ -81,7 +86,17 @@ export function buildLayout(meta, collapsed = new Set()) {
       }
     }
   }
-  return { rows, height: y };
+  const byTrack = new Map();
+  for (const r of rows) if (r.kind !== "process") byTrack.set(r.track, r);
+  return { rows, height: y, byTrack };
+}
+
+/** Content y of the middle of `depth` in a thread row (depth < 0 or past the
+ *  deepest row: the nearest existing depth; a row without slices: its middle). */
+export function depthMidY(row, depth) {
+  if (!row.depthRows) return row.y + row.height / 2;
+  const d = Math.max(0, Math.min(row.depthRows - 1, depth));
+  return row.y + TRACK_PAD_TOP + d * ROW_H + SLICE_H / 2;
 }
 
 /** Rows intersecting [top, bottom) in content coordinates (binary search). */

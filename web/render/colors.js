@@ -88,6 +88,11 @@ export const UI = {
   placeholderA: "#f1f2f4",
   placeholderB: "#e6e8eb",
   instant: "#3b4350",
+  sample: "#4a5568", // sample marks (alpha grows with the count per bucket)
+  flow: "rgba(52, 62, 80, 0.62)",
+  flowHighlight: "#e0620b",
+  laneAsync: ["#e3edfb", "#2a5fa8"], // badge fill, text
+  laneSpans: ["#eee6f9", "#6a3fa0"],
   counterFill: "rgba(46, 125, 200, 0.28)",
   counterLine: "#2e7dc8",
   window: "rgba(11, 92, 213, 0.12)",

@@ -18,6 +18,7 @@ const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue
 const LABEL_MIN_PX = 26;
 const MAX_FALLBACK_UP = 8;
 const ELLIPSIS = "…";
+export const SAMPLE_STRIP_H = 3; // sample marks: a strip at the bottom of a thread row
 
 /**
  * Draws the visible rows. f (a frame description):
@@ -36,11 +37,11 @@ const ELLIPSIS = "…";
  *                      keep their colour and get an outline, the rest are dimmed
  *   range              the selected range [a, b] (ns) or null: the time outside
  *                      it is shaded
- * Returns stats: {slices, summaries, instants, placeholders, fallbacks, labels,
- * highlighted, sample}.
+ * Returns stats: {slices, summaries, instants, samples (sample marks), placeholders,
+ * fallbacks, labels, highlighted, sample}.
  */
 export function drawTimeline(ctx, f) {
-  const st = { slices: 0, summaries: 0, instants: 0, placeholders: 0, fallbacks: 0, labels: 0, highlighted: 0, sample: null };
+  const st = { slices: 0, summaries: 0, instants: 0, samples: 0, placeholders: 0, fallbacks: 0, labels: 0, highlighted: 0, sample: null };
   ctx.save();
   ctx.beginPath();
   ctx.rect(f.x0, 0, f.width, f.height);
@@ -331,6 +332,24 @@ function drawThreadTile(ctx, f, row, top, tile, seen, st) {
       st.instants++;
     }
   }
+
+  // Sample marks: a tick per bucket in a thin strip at the bottom of the row,
+  // darker where a bucket holds more samples.
+  const sm = tile.samples;
+  if (sm && sm.n) {
+    const y = top + row.height - 1 - SAMPLE_STRIP_H;
+    const w = Math.max(1, snap(tile.bucketNs / npp, dpr));
+    ctx.fillStyle = UI.sample;
+    for (let k = 0; k < sm.n; k++) {
+      const x = snap(x0 + (tile.t0 + sm.bucket[k] * tile.bucketNs - scale.t0) / npp, dpr);
+      if (x + w < left || x > right) continue;
+      const c = sm.count[k];
+      ctx.globalAlpha = c <= 1 ? 0.4 : Math.min(1, 0.4 + 0.15 * Math.log2(c));
+      ctx.fillRect(x, y, w, SAMPLE_STRIP_H);
+      st.samples++;
+    }
+    ctx.globalAlpha = 1;
+  }
 }
 
 // ---------------------------------------------------------------- labels
@@ -430,6 +449,7 @@ function drawCounterRow(ctx, f, row, top, st) {
  *   {kind: "slice", track, id, start, dur, depth, name, detail}
  *   {kind: "summary", track, depth, start, dur, count, busy, longest, name}
  *   {kind: "instant", track, start, dur, count, name}
+ *   {kind: "sample", track, start, dur, count, name}   (name: a leaf frame)
  */
 export function hitTest(f, row, x, y) {
   if (!row || row.kind !== "thread" || x < f.x0) return null;
@@ -449,6 +469,24 @@ export function hitTest(f, row, x, y) {
         }
       }
     }
+  }
+  // sample marks: the bottom strip of the row
+  if (row.samples && cy - row.y >= row.height - 1 - SAMPLE_STRIP_H - 3) {
+    let best = null;
+    let bestDist = 4 * npp;
+    for (const { tile } of tiles) {
+      const sm = tile.samples;
+      for (let k = 0; sm && k < sm.n; k++) {
+        const a = tile.t0 + sm.bucket[k] * tile.bucketNs;
+        const b = a + tile.bucketNs;
+        const dist = t < a ? a - t : t >= b ? t - b : -1;
+        if (dist < bestDist) {
+          bestDist = dist;
+          best = { kind: "sample", track: row.track, start: a, dur: tile.bucketNs, count: sm.count[k], name: f.str(sm.name[k]) || "" };
+        }
+      }
+    }
+    if (best) return best;
   }
   const depth = depthAt(row, cy);
   if (depth < 0) return null;

@@ -13,7 +13,7 @@
 import { fetchLatest } from "../data/latest.js";
 import { FlameTree } from "../model/flame.js";
 import { selectionParams } from "../model/analysis_state.js";
-import { formatDuration, formatCount } from "../model/format.js";
+import { formatDuration, formatCount, formatSamples } from "../model/format.js";
 import { drawFlame, depthAtY, rowTop, contentHeight, FLAME_FRAME_H } from "../render/flame.js";
 import { UI } from "../render/colors.js";
 
@@ -257,6 +257,7 @@ export class FlameView {
     let text = "";
     if (t) {
       text = `${formatDuration(t.total[0])} in ${formatCount(t.n)} frames`;
+      if (this.o.sampleNs > 0) text = `${formatSamples(t.total[0], this.o.sampleNs)} (${formatDuration(t.total[0])}) in ${formatCount(t.n)} frames`;
       const m = this.marks && (this.marks.main || this.marks.callees);
       if (m && this.hl) {
         const pct = t.total[0] > 0 ? (100 * m.totalNs) / t.total[0] : 0;
@@ -295,7 +296,7 @@ export class FlameView {
       if (k > 0) nav.append(el("span", "crumb-sep", "›"));
       const last = k === chain.length - 1;
       const b = el(last ? "span" : "button", last ? "crumb current" : "crumb", i === 0 ? (fl.view === "inverted" ? "all (inverted)" : "all") : t.label(i));
-      b.title = t.label(i) + " · " + formatDuration(t.total[i]);
+      b.title = t.label(i) + " · " + formatDuration(t.total[i]) + (this.o.sampleNs > 0 ? " · " + formatSamples(t.total[i], this.o.sampleNs) : "");
       if (!last) b.addEventListener("click", () => this.zoom(i));
       nav.append(b);
     });
@@ -499,6 +500,12 @@ export class FlameView {
       ["Total", `${formatDuration(t.total[i])} (${pct(t.fracOfTotal(i))} of all)`],
       ["Self", formatDuration(t.self[i])],
     ];
+    const sn = this.o.sampleNs;
+    if (sn > 0) {
+      // a sampled profile: time is samples x sample_ns
+      rows.unshift(["Samples", `${formatSamples(t.total[i], sn)} (${pct(t.fracOfTotal(i))})`]);
+      rows.push(["Self samples", formatSamples(t.self[i], sn)]);
+    }
     if (i > 0) rows.push(["Of parent", pct(t.fracOfParent(i))]);
     const nm = t.str(t.name[i]);
     const dt = t.detail[i] && !t.isOther(i) ? t.str(t.detail[i]) : "";
@@ -575,6 +582,8 @@ export class FlameView {
     const t = trees.main || trees.callees;
     out.nodes = t.n;
     out.totalNs = t.total[0];
+    out.samples = this.o.sampleNs > 0 ? Math.round(t.total[0] / this.o.sampleNs) : null;
+    out.info = this.info ? this.info.textContent : "";
     out.start = t.start;
     out.end = t.end;
     if (trees.main) {

@@ -11,6 +11,7 @@ const KEYS = [
   ["Click", "select a slice and show its details"],
   ["0 or F", "zoom to fit the whole trace"],
   ["Z", "zoom to the selected slice"],
+  ["L", "show or hide flow arrows (arrows touching the selected slice are orange)"],
   ["Click a process", "collapse or expand its threads"],
   ["Minimap", "click or drag to move the visible window"],
   ["1 / 2 / 3", "timeline / flame graph / statistics"],

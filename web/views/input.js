@@ -8,7 +8,7 @@
 //   wheel (or Shift + wheel) pans; a left-button drag pans both ways;
 //   Shift + drag selects a time range (as a drag on the time ruler does).
 // The view object provides: scale, zoomAt(factor, px|null), panPx(dx),
-// scrollBy(dy), fit(), zoomToSelection(), requestRedraw(), clickAt(x, y),
+// scrollBy(dy), fit(), zoomToSelection(), toggleFlows(), requestRedraw(), clickAt(x, y),
 // hoverAt(x, y, clientX, clientY), leave(), viewHeight(), timeX(canvasX),
 // rangeDrag(canvasX0, canvasX1, done).
 
@@ -80,6 +80,9 @@ export class PanZoomInput {
     } else if (k === "z") {
       e.preventDefault();
       this.view.zoomToSelection();
+    } else if (k === "l") {
+      e.preventDefault();
+      this.view.toggleFlows();
     }
   }
 

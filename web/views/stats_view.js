@@ -13,7 +13,7 @@
 
 import { fetchLatest } from "../data/latest.js";
 import { selectionParams, GROUPS } from "../model/analysis_state.js";
-import { formatDuration, formatCount } from "../model/format.js";
+import { formatDuration, formatCount, formatSamples } from "../model/format.js";
 import { segmented, select, labelled } from "./flame_view.js";
 
 const TOP = 500;
@@ -261,9 +261,9 @@ export class StatsView {
       const cells = [
         keyTd,
         num(formatCount(r.count)),
-        num(formatDuration(r.total_ns)),
+        timeCell(r.total_ns, this.o.sampleNs),
         pctCell(totalPct),
-        num(formatDuration(r.self_ns)),
+        timeCell(r.self_ns, this.o.sampleNs),
         barCell(selfPct(r), maxSelf),
         num(formatDuration(r.avg_ns)),
         num(formatDuration(r.max_ns)),
@@ -281,8 +281,9 @@ export class StatsView {
     }
     const shown = rows.length;
     const groups = j.groups ?? (j.rows || []).length;
+    const sn = this.o.sampleNs;
     this.info.textContent =
-      `${formatCount(j.events)} slices · ${formatDuration(busy)} busy · ` +
+      (sn > 0 ? `${formatSamples(busy, sn)} · ${formatCount(j.events)} frames · ` : `${formatCount(j.events)} slices · ${formatDuration(busy)} busy · `) +
       (shown < groups ? `${formatCount(shown)} of ${formatCount(groups)} groups` : `${formatCount(groups)} groups`);
   }
 
@@ -336,6 +337,8 @@ export class StatsView {
       groups: j ? j.groups ?? (j.rows || []).length : null,
       rows: shown.length,
       firstKeys: shown.slice(0, 5).map((r) => r.key),
+      samples: j && this.o.sampleNs > 0 ? Math.round((j.self_ns || 0) / this.o.sampleNs) : null,
+      info: this.info ? this.info.textContent : "",
       row: this.an.stats.row,
     };
   }
@@ -363,6 +366,18 @@ function num(text) {
   const td = document.createElement("td");
   td.className = "num";
   td.textContent = text;
+  return td;
+}
+
+/** A time cell; in a sampled profile with the sample count under it. */
+function timeCell(ns, sampleNs) {
+  const td = num(formatDuration(ns));
+  if (sampleNs > 0) {
+    const sub = document.createElement("span");
+    sub.className = "st-samples";
+    sub.textContent = formatSamples(ns, sampleNs);
+    td.appendChild(sub);
+  }
   return td;
 }
 

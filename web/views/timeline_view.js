@@ -11,10 +11,14 @@ import { StringTable } from "../data/strings.js";
 import { drawTimeline, hitTest } from "../render/timeline.js";
 import { drawRuler } from "../render/ruler.js";
 import { drawMinimap } from "../render/minimap.js";
+import { drawFlows } from "../render/flows.js";
+import { QueryCache } from "../data/query_cache.js";
 import { UI } from "../render/colors.js";
 import { TrackList, NAME_W } from "./tracks.js";
 import { PanZoomInput } from "./input.js";
 
+const FLOW_DELAY_MS = 120; // debounce: ask /flows once the view rests
+const FLOW_BUDGET = 4 * 1024 * 1024;
 const SMALL_FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 
 export class TimelineView {
@@ -22,7 +26,8 @@ export class TimelineView {
    * els: {root, minimap, ruler, tracks (canvas), tracksBox, status}
    * o:   {traceId, meta, api, events (EventCache), tooltip, details,
    *       initial: {range, selected, rangeSel, collapsed}, onChange(),
-   *       onRangeSelect([a, b] | null), budgetBytes}
+   *       onRangeSelect([a, b] | null), budgetBytes,
+   *       noTimeline (folded stacks: nothing to draw, nothing to fetch)}
    */
   constructor(els, o) {
     this.els = els;
@@ -49,7 +54,16 @@ export class TimelineView {
     this.overview = null;
     this.raf = 0;
     this.frameDesc = null;
-    this.last = { slices: 0, summaries: 0, instants: 0, placeholders: 0, fallbacks: 0, labels: 0, sample: null, level: 0, rows: 0 };
+    this.noTimeline = !!o.noTimeline;
+    // flow arrows: the answer of /flows for a window around the visible range
+    this.flowTotal = (this.meta.counts && this.meta.counts.flows) || 0;
+    this.flowsOn = true;
+    this.flowCache = new QueryCache((ep, params) => o.api.flows(this.id, params), FLOW_BUDGET);
+    this.flows = null; // {start, end, list, truncated}
+    this.flowWant = null; // the window asked for (key)
+    this.flowTimer = 0;
+    this.lastFlows = { drawn: 0, highlighted: 0 };
+    this.last = { slices: 0, summaries: 0, instants: 0, samples: 0, placeholders: 0, fallbacks: 0, labels: 0, sample: null, level: 0, rows: 0 };
     this.frames = 0;
     this.dpr = window.devicePixelRatio || 1;
     this.width = 0;
@@ -69,7 +83,7 @@ export class TimelineView {
     this.needResize = true;
     this.resize();
     if (o.initial && o.initial.selected) this.select(o.initial.selected, null, { reveal: true, keepRange: !!o.initial.range });
-    this.loadOverview();
+    if (!this.noTimeline) this.loadOverview();
     this.requestRedraw();
   }
 
@@ -79,6 +93,8 @@ export class TimelineView {
     this.ro.disconnect();
     if (this.raf) cancelAnimationFrame(this.raf);
     this.raf = 0;
+    clearTimeout(this.flowTimer);
+    this.flowTimer = 0;
     for (const off of this.minimapOff || []) off();
     for (const off of this.rulerOff || []) off();
     this.cache.clear();
@@ -92,7 +108,7 @@ export class TimelineView {
 
   /** True when a frame is queued or a held key keeps the view moving. */
   busy() {
-    return this.raf !== 0 || this.input.animating;
+    return this.raf !== 0 || this.input.animating || this.flowTimer !== 0 || this.flowCache.stats().pending > 0;
   }
 
   resize() {
@@ -122,7 +138,7 @@ export class TimelineView {
 
   frame(now) {
     this.raf = 0;
-    if (this.destroyed) return;
+    if (this.destroyed || this.noTimeline) return;
     const tStart = performance.now();
     const moving = this.input.step(now);
     if (this.needResize || (window.devicePixelRatio || 1) !== this.dpr) this.resize();
@@ -170,6 +186,11 @@ export class TimelineView {
       highlight: this.highlight, range,
     };
     const st = drawTimeline(ctx, f);
+    this.wantFlows();
+    this.lastFlows =
+      this.flowsOn && this.flows
+        ? drawFlows(ctx, f, this.flows.list, (t) => this.tracks.rowOf(t), sel)
+        : { drawn: 0, highlighted: 0 };
     this.tracks.drawNames(ctx, rows, H);
     if (!rows.length) {
       ctx.fillStyle = UI.textMuted;
@@ -210,7 +231,69 @@ export class TimelineView {
       `${formatDuration(npp)}/px · level ${this.last.level} · ` +
       `${s.cached} tiles (${(s.bytes / 1048576).toFixed(1)} MB)` +
       (s.pending ? ` · loading ${s.pending}` : "") +
-      ` · ${this.last.slices.toLocaleString("en-US")} slices drawn`;
+      ` · ${this.last.slices.toLocaleString("en-US")} slices drawn` +
+      this.flowStatus();
+  }
+
+  flowStatus() {
+    if (!this.flowTotal) return "";
+    if (!this.flowsOn) return " · flow arrows hidden (L)";
+    const fl = this.flows;
+    let t = ` · ${this.lastFlows.drawn.toLocaleString("en-US")} flow arrow${this.lastFlows.drawn === 1 ? "" : "s"}`;
+    if (fl && fl.truncated) t += ` (the first ${fl.list.length.toLocaleString("en-US")} in this span only: zoom in for all)`;
+    return t;
+  }
+
+  // ------------------------------------------------------------ flows
+
+  /** Asks /flows (debounced) when the loaded window no longer covers the view. */
+  wantFlows() {
+    if (!this.flowsOn || !this.flowTotal) return;
+    const s = this.scale;
+    const d = s.duration;
+    const span = Math.max(1, s.t1 - s.t0);
+    const vis0 = Math.max(0, s.t0);
+    const vis1 = Math.min(d, s.t1);
+    const have = this.flows;
+    // a window covering the view, not much wider when it was truncated
+    if (have && have.start <= vis0 && have.end >= vis1 && (!have.truncated || have.end - have.start <= 4 * span)) return;
+    // a window of whole multiples of a power of two around the view, so
+    // panning a little and coming back ask the same question
+    const q = 2 ** Math.ceil(Math.log2(span));
+    let a = Math.max(0, Math.floor((s.t0 - span / 2) / q) * q);
+    let b = Math.min(d, Math.ceil((s.t1 + span / 2) / q) * q);
+    if (a >= d) a = Math.max(0, d - 1);
+    if (b <= a) b = a + 1;
+    const key = a + "-" + b;
+    const cached = this.flowCache.peek("flows", { start: a, end: b });
+    if (cached) {
+      this.setFlows(a, b, cached);
+      return;
+    }
+    if (key === this.flowWant && (this.flowTimer || this.flowCache.pending.has(QueryCache.key("flows", { start: a, end: b })))) return;
+    this.flowWant = key;
+    clearTimeout(this.flowTimer);
+    this.flowTimer = setTimeout(() => {
+      this.flowTimer = 0;
+      this.flowCache.get("flows", { start: a, end: b }).then(
+        (j) => {
+          if (this.destroyed || this.flowWant !== key) return;
+          this.setFlows(a, b, j);
+          this.requestRedraw();
+        },
+        () => {},
+      );
+    }, FLOW_DELAY_MS);
+  }
+
+  setFlows(a, b, j) {
+    if (this.flows && this.flows.json === j) return;
+    this.flows = { start: a, end: b, list: j.flows || [], truncated: !!j.truncated, json: j };
+  }
+
+  toggleFlows() {
+    this.flowsOn = !this.flowsOn;
+    this.requestRedraw();
   }
 
   // ------------------------------------------------------------ view changes
@@ -561,6 +644,7 @@ export class TimelineView {
       frames: this.frames,
       drawn: {
         slices: this.last.slices, summaries: this.last.summaries, instants: this.last.instants,
+        samples: this.last.samples, flows: this.lastFlows.drawn, flowsHighlighted: this.lastFlows.highlighted,
         placeholders: this.last.placeholders, fallbacks: this.last.fallbacks, labels: this.last.labels, rows: this.last.rows,
       },
       slicesDrawn: this.last.slices,
@@ -570,6 +654,17 @@ export class TimelineView {
       frameMs: this.last.ms,
       sample: this.last.sample ? { ...this.last.sample } : null,
       nameColumn: NAME_W,
+      noTimeline: this.noTimeline,
+      lanes: {
+        async: this.tracks.layout.rows.filter((r) => r.lane === "async").length,
+        spans: this.tracks.layout.rows.filter((r) => r.lane === "spans").length,
+      },
+      flows: {
+        on: this.flowsOn, total: this.flowTotal,
+        loaded: this.flows ? this.flows.list.length : 0,
+        truncated: this.flows ? this.flows.truncated : false,
+        window: this.flows ? [this.flows.start, this.flows.end] : null,
+      },
     };
   }
 }

@@ -100,22 +100,29 @@ export class Tooltip {
       add("tt-hint", "click to open the longest one");
     } else if (hit.kind === "track") {
       const r = hit.row;
-      add("tt-name", r.label);
+      add("tt-name", r.lane ? `${r.lane} lane ${/ (\d+)$/.exec(r.label || "")?.[1] || "1"}` : r.label);
       if (r.kind === "thread") {
-        row("Thread id", String(r.tid));
-        row("Slices", formatCount(r.slices));
+        if (r.lane) row("Lane", r.lane === "spans" ? "spans of this service, laid out on rows" : "async slices of this process, laid out on rows");
+        else row("Thread id", String(r.tid));
+        row(r.lane === "spans" ? "Spans" : "Slices", formatCount(r.slices));
         row("Depth", String(r.depthRows));
+        if (r.samples) row("Samples", formatCount(r.samples));
       } else {
         row("Samples", formatCount(r.samples));
         row("Range", `${formatCount(r.min)} … ${formatCount(r.max)}`);
       }
-      row("Process", `${hit.process || "pid " + hit.pid} (pid ${hit.pid})`);
+      row("Process", hit.process ? `${hit.process} (pid ${hit.pid})` : `pid ${hit.pid}`);
     } else if (hit.kind === "info") {
       // a ready-made card: {title, detail, rows: [[label, value]], hint}
       add("tt-name", hit.title || "");
       if (hit.detail) add("tt-detail", hit.detail);
       for (const [k, v] of hit.rows || []) row(k, v);
       if (hit.hint) add("tt-hint", hit.hint);
+    } else if (hit.kind === "sample") {
+      add("tt-name", hit.name || "(unknown frame)");
+      add("tt-detail", hit.count > 1 ? "leaf frame of the first sample here" : "leaf frame of the sample");
+      row("Samples", formatCount(hit.count));
+      row("At", formatTime(hit.start, hit.dur));
     } else if (hit.kind === "instant") {
       add("tt-name", hit.name || "(instant)");
       row("Instants", formatCount(hit.count));

@@ -11,6 +11,7 @@ import { formatCount } from "../model/format.js";
 export const NAME_W = 232;
 const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 const FONT_BOLD = '600 12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+const FONT_BADGE = '600 10px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 const FONT_SMALL = '10.5px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 
 export class TrackList {
@@ -29,6 +30,11 @@ export class TrackList {
     this.layout = buildLayout(this.meta, this.collapsed);
   }
 
+  /** The row of a track in the layout (undefined inside a collapsed process). */
+  rowOf(track) {
+    return this.layout.byTrack.get(track);
+  }
+
   /** Track metadata by track number ({name, tid, pid, process, ...}). */
   track(n) {
     return this.byTrack.get(n);
@@ -37,6 +43,7 @@ export class TrackList {
   trackLabel(n) {
     const t = this.byTrack.get(n);
     if (!t) return "track " + n;
+    if (t.lane) return `${t.name || t.lane} (${t.process || "pid " + t.pid})`;
     const name = t.name || (t.kind === "thread" ? "Thread " + t.tid : "counter");
     return t.kind === "thread" ? `${name} (tid ${t.tid})` : name;
   }
@@ -143,20 +150,26 @@ export class TrackList {
         const y = top + (row.kind === "thread" && row.depthRows ? TRACK_PAD_TOP + ROW_H / 2 : row.height / 2);
         ctx.font = FONT;
         const out = row.kind === "thread" && this.excluded && this.excluded.has(row.track);
+        let lx = 22;
+        if (row.lane) lx = this.drawLaneBadge(ctx, row, top, y);
         ctx.fillStyle = (row.kind === "thread" && !row.slices) || out ? UI.textMuted : UI.text;
-        const label = elide(ctx, row.label, NAME_W - 30) || "";
-        ctx.fillText(label, 22, y + 0.5);
+        const text = row.lane ? laneText(row) : row.label;
+        const label = elide(ctx, text, NAME_W - 8 - lx) || "";
+        ctx.fillText(label, lx, y + 0.5);
         if (out) {
           // left out of the flame graph, statistics and search: struck through
           const w = ctx.measureText(label).width;
-          ctx.fillRect(22, Math.round(y) + 0.5, w, 1);
+          ctx.fillRect(lx, Math.round(y) + 0.5, w, 1);
         }
         if (row.height >= 40) {
           ctx.font = FONT_SMALL;
           ctx.fillStyle = UI.textMuted;
           const sub =
             row.kind === "thread"
-              ? `tid ${row.tid} · ${formatCount(row.slices)} slices`
+              ? (row.lane
+                  ? `${formatCount(row.slices)} ${row.lane === "spans" ? "spans" : "async slices"}`
+                  : `tid ${row.tid} · ${formatCount(row.slices)} slices`) +
+                (row.samples ? ` · ${formatCount(row.samples)} samples` : "")
               : `${formatCount(row.samples)} samples · max ${formatCount(row.max)}`;
           ctx.fillText(elide(ctx, sub, NAME_W - 30) || "", 22, y + 15);
         }
@@ -165,6 +178,24 @@ export class TrackList {
     ctx.fillStyle = UI.separator;
     ctx.fillRect(NAME_W - 1, 0, 1, height);
     ctx.restore();
+  }
+
+  /** A lane (async slices or spans laid out on rows): a tinted rule along
+   *  the row and a badge with its kind; returns the x where the name goes. */
+  drawLaneBadge(ctx, row, top, y) {
+    const [fill, ink] = row.lane === "spans" ? UI.laneSpans : UI.laneAsync;
+    ctx.fillStyle = fill;
+    ctx.fillRect(8, top + 1, 3, row.height - 3);
+    ctx.font = FONT_BADGE;
+    const word = row.lane === "spans" ? "spans" : "async";
+    const w = ctx.measureText(word).width + 10;
+    roundRect(ctx, 18, Math.round(y) - 7, w, 14, 7);
+    ctx.fillStyle = fill;
+    ctx.fill();
+    ctx.fillStyle = ink;
+    ctx.fillText(word, 23, y + 0.5);
+    ctx.font = FONT;
+    return 18 + w + 6;
   }
 
   /** A click at (x, y) in the name column: toggles a process; true if handled. */
@@ -186,3 +217,21 @@ export class TrackList {
   }
 }
 
+
+/** The name of a lane after its badge: "async 3" -> "lane 3", "async" -> "lane 1";
+ *  other names as given. */
+function laneText(row) {
+  const m = /^(async|spans)(?: (\d+))?$/.exec(row.name || "");
+  if (m) return "lane " + (m[2] || "1");
+  return row.name || "lane " + (row.tid + 1);
+}
+
+function roundRect(ctx, x, y, w, h, r) {
+  ctx.beginPath();
+  ctx.moveTo(x + r, y);
+  ctx.arcTo(x + w, y, x + w, y + h, r);
+  ctx.arcTo(x + w, y + h, x, y + h, r);
+  ctx.arcTo(x, y + h, x, y, r);
+  ctx.arcTo(x, y, x + w, y, r);
+  ctx.closePath();
+}
