@@ -27,8 +27,8 @@ uint64_t tv_walk_range(const tv_store_t *st, const bool *threads, int64_t t0, in
                        tv_walk_fn fn, void *ud) {
   uint64_t visited = 0;
   for (size_t ti = 0; ti < st->t.n_threads; ti++) {
-    if (threads && !threads[ti]) continue;
     const tv_thread_t *th = &st->t.threads[ti];
+    if (!tv_thread_selected(th, threads, ti)) continue;
     const tv_slices_t *s = &th->slices;
     if (!s->n) continue;
     visit_t *prev = malloc(s->n * sizeof *prev), *cur = malloc(s->n * sizeof *cur);

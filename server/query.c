@@ -308,6 +308,7 @@ int tv_summary_compute(const tv_store_t *store, const tv_summary_opts_t *opts,
   } else {
     /* The whole trace: stored self times, no walk needed. */
     for (uint32_t ti = 0; ti < t->n_threads; ti++) {
+      if (!tv_thread_selected(&t->threads[ti], opts->threads, ti)) continue;
       const tv_slices_t *s = &t->threads[ti].slices;
       for (uint64_t i = 0; i < s->n; i++) {
         uint32_t g = slice_group(&q, ti, i);

@@ -186,7 +186,8 @@ int tv_search_run(const tv_store_t *st, const tv_search_opts_t *o, tv_search_t *
       }
     } else {
       for (uint32_t ti = 0; ti < st->t.n_threads; ti++)
-        for (uint64_t r = 0; r < st->t.threads[ti].slices.n; r++)
+        for (uint64_t r = 0; tv_thread_selected(&st->t.threads[ti], NULL, ti) &&
+                             r < st->t.threads[ti].slices.n; r++)
           consider(&w, ti, r, st->t.threads[ti].slices.dur_ns[r]);
     }
   }

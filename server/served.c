@@ -166,7 +166,7 @@ static void build_overview(tv_served_t *s) {
   double width = span / TV_OVERVIEW_BUCKETS;
   for (size_t i = 0; i < st->t.n_threads; i++) {
     const tv_thread_t *th = &st->t.threads[i];
-    if (th->max_depth == 0) continue;
+    if (th->max_depth == 0 || !tv_thread_selected(th, NULL, i)) continue; /* not async lanes */
     for (uint64_t r = 0; r < th->depth_begin[1]; r++) {
       double a = (double)(th->slices.start_ns[r] - st->min_ns);
       double b = a + (double)th->slices.dur_ns[r];

@@ -129,6 +129,14 @@ static inline int64_t tv_thread_shown_tid(const tv_thread_t *th) {
   return th->kind ? th->tid - TV_LANE_TID_BASE - ((int64_t)th->kind << 40) : th->tid;
 }
 
+/** Is thread ti in a selection (threads[ti]), or by default (threads NULL)?
+ *  Async lanes are not call stacks: flame graphs, statistics and summaries
+ *  leave them out unless their tracks are selected explicitly. Spans (Jaeger,
+ *  OTLP) and sampled stacks are in. */
+static inline bool tv_thread_selected(const tv_thread_t *th, const bool *threads, size_t ti) {
+  return threads ? threads[ti] : th->kind != TV_THREAD_ASYNC;
+}
+
 typedef struct tv_process {
   int64_t pid;
   uint32_t name;

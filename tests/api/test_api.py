@@ -706,7 +706,7 @@ def section_shapes(ctx):
 
         m = ctx.metas.get(tid)
         if m:
-            thread = next((tr for p in m["processes"] for tr in p["tracks"] if tr["kind"] == "thread"), None)
+            thread = next((tr for p in m["processes"] for tr in p["tracks"] if tr["kind"] == "thread" and tr.get("lane") is None), None)
             if thread:
                 st, h, j, b = ctx.get_json("/api/traces/%s/tile?track=%d&level=%d&index=0" % (tid, thread["track"], m["max_level"]))
                 R.errors("%s: thread tile shape" % name, shape_errors(j, THREAD_TILE_SPEC) if st == 200 else ["status %s" % st])
@@ -923,7 +923,7 @@ def section_tiles(ctx):
         R.check(origin == model.origin and dur == model.duration,
                 "%s: origin_ns and duration_ns equal Python's time range" % name,
                 "server %d + %d, python %d + %d" % (origin, dur, model.origin, model.duration))
-        threads = [(p["pid"], tr) for p in meta["processes"] for tr in p["tracks"] if tr["kind"] == "thread"]
+        threads = [(p["pid"], tr) for p in meta["processes"] for tr in p["tracks"] if tr["kind"] == "thread" and tr.get("lane") is None]
         counters = [(p["pid"], tr) for p in meta["processes"] for tr in p["tracks"] if tr["kind"] == "counter"]
         # meta vs Python: slices per (pid, tid), the set of listed threads, totals.
         errs = []
@@ -942,8 +942,11 @@ def section_tiles(ctx):
             errs.append("threads only in meta %s, only in python %s" % (sorted(server_keys - py_keys)[:5],
                                                                         sorted(py_keys - server_keys)[:5]))
         c = meta["counts"]
-        n_py = sum(len(v) for v in model.slices.values())
-        if c["slices"] != n_py or c["slices"] != sum(tr["slices"] for _, tr in threads):
+        # async lanes (checked against their own model in tests/corpus) add to the total
+        n_lanes = sum(tr["slices"] for p in meta["processes"] for tr in p["tracks"]
+                      if tr.get("lane") is not None)
+        n_py = sum(len(v) for v in model.slices.values()) + n_lanes
+        if c["slices"] != n_py or c["slices"] - n_lanes != sum(tr["slices"] for _, tr in threads):
             errs.append("counts.slices %d, python %d, sum over tracks %d" % (c["slices"], n_py, sum(tr["slices"] for _, tr in threads)))
         if c["llvm_totals"] != model.totals:
             errs.append("counts.llvm_totals %d, python %d" % (c["llvm_totals"], model.totals))
@@ -964,7 +967,7 @@ def section_tiles(ctx):
             kinds = [tr["kind"] for tr in p["tracks"]]
             if kinds != sorted(kinds, key=lambda k: k != "thread"):
                 errs.append("pid %s: a counter before a thread" % p["pid"])
-            tk = [(tr["sort_index"] is None, tr["sort_index"] or 0, tr["tid"]) for tr in p["tracks"] if tr["kind"] == "thread"]
+            tk = [(tr["sort_index"] is None, tr["sort_index"] or 0, tr["tid"]) for tr in p["tracks"] if tr["kind"] == "thread" and tr.get("lane") is None]
             if tk != sorted(tk):
                 errs.append("pid %s: threads out of order %s" % (p["pid"], tk[:6]))
         R.errors("%s: processes and tracks in documented sort order" % name, errs)
@@ -1124,7 +1127,7 @@ def section_above_top(ctx):
         if not t or t["id"] not in ctx.metas:
             continue
         tid, meta = t["id"], ctx.metas[t["id"]]
-        thread = max((tr for p in meta["processes"] for tr in p["tracks"] if tr["kind"] == "thread"),
+        thread = max((tr for p in meta["processes"] for tr in p["tracks"] if tr["kind"] == "thread" and tr.get("lane") is None),
                      key=lambda tr: tr["slices"])
         for L in sorted({meta["max_level"] + 1, 54}):
             if L > 54:
@@ -1302,7 +1305,7 @@ def section_hostile(ctx):
                 if tr["kind"] == "counter" and ctr is None:
                     ctr = (tt["id"], tr["track"])
     thread0 = next((tr["track"] for p in meta.get("processes", []) for tr in p["tracks"]
-                    if tr["kind"] == "thread" and tr["slices"] > 0), 0)
+                    if tr["kind"] == "thread" and tr.get("lane") is None and tr["slices"] > 0), 0)
     base = "/api/traces/%s" % tid
     tile = base + "/tile?track=%d" % thread0
 
@@ -1633,7 +1636,7 @@ def section_big(args, workdir):
             st, _, meta, _ = c.get_json("/api/traces/%s/meta" % tid)
             R.check(st == 200, "big trace meta 200", st)
             dur = meta["duration_ns"]
-            threads = [tr for p in meta["processes"] for tr in p["tracks"] if tr["kind"] == "thread"]
+            threads = [tr for p in meta["processes"] for tr in p["tracks"] if tr["kind"] == "thread" and tr.get("lane") is None]
             R.info("%d slices on %d thread tracks, duration %.2f s, max_level %d" % (
                 meta["counts"]["slices"], len(threads), dur / 1e9, meta["max_level"]))
             busiest = sorted(threads, key=lambda tr: -tr["slices"])[:args.big_tracks]

@@ -513,6 +513,8 @@ def group(m, keyf, name_re=None):
     """Summary rows {key: [count, total, self, max]} over the model's slices."""
     rows = {}
     for th, lst in m["_slices"].items():
+        if isinstance(th[1], tuple) and th[1][0] == "lane":
+            continue  # async lanes are not call stacks: summaries leave them out
         for s in lst:
             if name_re is not None and not name_re.search(s.name):
                 continue
