@@ -102,7 +102,8 @@ wait_quiet() {
 # Runs `TRACEVIEW_THREADS=THREADS traceview info FILE --json --quiet` RUNS
 # times under tools/bench_mem.py and writes one JSON object to OUT: the best
 # run's `traceview info --json` output as .info (best = smallest
-# index.seconds, the indexer's own clock), the best wall time of the whole
+# index.seconds, the indexer's own clock; TV_INFO_ARGS: more arguments, e.g.
+# --no-cache), the best wall time of the whole
 # process (.wall_s), and the largest memory figures over the runs (.mem:
 # vmhwm_kib, rss_anon_kib, rss_file_kib; see bench_mem.py). Needs TV, WORK.
 bench_info() {
@@ -110,7 +111,7 @@ bench_info() {
     local best="" runs_json="[]"
     for ((i = 1; i <= runs; i++)); do
         if ! TRACEVIEW_THREADS="$threads" python3 "$ROOT/tools/bench_mem.py" --out "$WORK/mem.json" \
-            --stdout "$WORK/info.json" -- "$TV" info "$f" --json --quiet 2>"$WORK/info.err"; then
+            --stdout "$WORK/info.json" -- "$TV" info "$f" --json --quiet ${TV_INFO_ARGS:-} 2>"$WORK/info.err"; then
             log "traceview info failed on $f:"; cat "$WORK/info.err" >&2; exit 1
         fi
         idx=$(jq -r '.index.seconds' "$WORK/info.json")

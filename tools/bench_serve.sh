@@ -22,7 +22,8 @@
 # TV_BENCH_SEED (default 1), TV_BENCH_TILES (requests per level, default 200),
 # TV_BENCH_WRK_DURATION (default 10s), TV_BENCH_WRK_RUNS (wrk runs, the best
 # is reported; default 3), TV_BENCH_QUIET_WAIT (s to wait for other processes
-# to calm down before each phase; default 60).
+# to calm down before each phase; default 60), TV_BENCH_SERVE_ARGS (more
+# `serve` arguments, e.g. --no-cache).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -109,7 +110,7 @@ PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 log "serving $(basename "$f") on 127.0.0.1:$PORT"
 child_ticks; k0=$KT; m0=$(machine_ticks)
 t0=$(date +%s%N)
-"$TV" serve "$f" --port "$PORT" --quiet >"$WORK/serve.out" 2>"$WORK/serve.err" &
+"$TV" serve "$f" --port "$PORT" --quiet ${TV_BENCH_SERVE_ARGS:-} >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SRV=$!
 
 timeout 1200 python3 "$ROOT/tools/bench_tiles.py" measure --port "$PORT" --pid "$SRV" \
