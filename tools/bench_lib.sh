@@ -115,7 +115,7 @@ bench_info() {
             log "traceview info failed on $f:"; cat "$WORK/info.err" >&2; exit 1
         fi
         idx=$(jq -r '.index.seconds' "$WORK/info.json")
-        log "  info, $threads thread(s), run $i: index ${idx}s, $(jq -r '"wall \(.wall_s*1000|round/1000)s, VmHWM \(.vmhwm_kib) KiB, RssAnon \(.rss_anon_kib) KiB"' "$WORK/mem.json")"
+        log "  info, $threads thread(s), run $i: index ${idx}s, $(jq -r '"wall \(.wall_s*1000|round/1000)s, other processes \(.other_cores*100|round/100) cores, VmHWM \(.vmhwm_kib) KiB, RssAnon \(.rss_anon_kib) KiB"' "$WORK/mem.json")"
         runs_json=$(jq -c --slurpfile m "$WORK/mem.json" --slurpfile i "$WORK/info.json" \
             '. + [{index_s: $i[0].index.seconds, mem: $m[0]}]' <<<"$runs_json")
         if [ -z "$best" ] || awk -v a="$idx" -v b="$best" 'BEGIN { exit !(a < b) }'; then
@@ -126,6 +126,7 @@ bench_info() {
     jq -n --argjson threads "$threads" --argjson runs "$runs_json" --slurpfile info "$WORK/info-best.json" '{
         threads: $threads, info: $info[0], runs: $runs,
         wall_s: ([$runs[].mem.wall_s] | min),
+        other_cores: ([$runs[].mem.other_cores] | add / length),
         mem: {vmhwm_kib: ([$runs[].mem.vmhwm_kib] | max), rss_anon_kib: ([$runs[].mem.rss_anon_kib] | max),
               rss_file_kib: ([$runs[].mem.rss_file_kib] | max)}}' >"$out"
 }

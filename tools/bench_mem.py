@@ -18,6 +18,10 @@ Samples /proc/PID/status of the child every --interval seconds (default
                   shared libraries); they live in the page cache and are
                   shared with every other reader of the file
   samples         how many samples were taken
+  cpu_s           the command's CPU time (user + system, its children included)
+  other_cores     CPU used by every other process on the machine during the
+                  run, in cores (busy time in /proc/stat minus cpu_s, over
+                  wall_s): how noisy the measurement was
 
 Sampling costs a few hundred microseconds of one core per 100 samples;
 a peak shorter than the interval can be missed (vmhwm_kib cannot).
@@ -44,6 +48,13 @@ def status(pid):
     return out
 
 
+def machine_busy_s():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out")
@@ -55,6 +66,7 @@ def main():
     if not cmd:
         ap.error("no command")
     out = open(a.stdout or os.devnull, "wb")
+    m0 = machine_busy_s()
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=out)
     anon = filep = hwm = samples = 0
@@ -70,10 +82,13 @@ def main():
             hwm = max(hwm, s.get("VmHWM", 0))
         time.sleep(a.interval)
     wall = time.perf_counter() - t0
+    busy = machine_busy_s() - m0
+    cpu = ru.ru_utime + ru.ru_stime
     out.close()
     rc = os.waitstatus_to_exitcode(st)
     res = {"wall_s": wall, "rc": rc, "vmhwm_kib": max(hwm, ru.ru_maxrss), "rss_anon_kib": anon,
-           "rss_file_kib": filep, "samples": samples}
+           "rss_file_kib": filep, "samples": samples, "cpu_s": cpu,
+           "other_cores": max(0.0, (busy - cpu) / wall) if wall > 0 else 0.0}
     text = json.dumps(res)
     if a.out:
         with open(a.out, "w") as f:

@@ -59,9 +59,9 @@ def main():
     xmax = max(x for pts in series.values() for x, _ in pts) * 1.05
     ymax = max(y for pts in series.values() for _, y in pts) * 1.1
     xs, ys = nice_step(xmax), nice_step(ymax)
+    pw, ph = W - ML - MR, H - MT - MB
     xmax = math.ceil(xmax / xs) * xs
     ymax = math.ceil(ymax / ys) * ys
-    pw, ph = W - ML - MR, H - MT - MB
 
     def X(v):
         return ML + v / xmax * pw
@@ -72,6 +72,7 @@ def main():
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
            'font-family="sans-serif" font-size="12">',
            f'<rect width="{W}" height="{H}" fill="white"/>',
+           f'<clipPath id="plotarea"><rect x="{ML}" y="{MT}" width="{pw}" height="{ph}"/></clipPath>',
            f'<text x="{W / 2}" y="22" text-anchor="middle" font-size="15">{html.escape(a.title)}</text>']
     v = 0.0
     while v <= xmax + 1e-9:
@@ -94,7 +95,7 @@ def main():
         fa, fb, r2 = fit(pts) if len(pts) > 1 else (0.0, pts[0][1] / pts[0][0], 1.0)
         x0, x1 = 0.0, xmax
         out.append(f'<line x1="{X(x0):.1f}" y1="{Y(max(0.0, fa + fb * x0)):.1f}" x2="{X(x1):.1f}" '
-                   f'y2="{Y(fa + fb * x1):.1f}" stroke="{c}" stroke-dasharray="5,4"/>')
+                   f'y2="{Y(fa + fb * x1):.1f}" stroke="{c}" stroke-dasharray="5,4" clip-path="url(#plotarea)"/>')
         for x, y in pts:
             out.append(f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="4" fill="{c}"><title>{x:.0f} MB, '
                        f'{threads} thread(s): {y:.3f} s ({x / y:.0f} MB/s)</title></circle>')

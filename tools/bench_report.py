@@ -85,6 +85,8 @@ def main():
         row(f"index MB/s, {t} thread{'s' if t > 1 else ''} (indexer's clock, best run)",
             ">= 2,000 on 2 cores" if t == 2 else "",
             lambda d, t=t: f"{d[f'index-{t}.json']['info']['index']['mb_per_s']:,.0f}")
+    row("other processes' CPU during those runs, cores (1 / 2 threads)", "0 on a quiet machine",
+        lambda d: f"{d['index-1.json']['other_cores']:.2f} / {d['index-2.json']['other_cores']:.2f}")
     row("2 threads / 1 thread", "~2x",
         lambda d: f"{d['index-1.json']['info']['index']['seconds'] / d['index-2.json']['info']['index']['seconds']:.2f}x")
     row("`traceview info` wall s, 2 threads (whole process)", "",
