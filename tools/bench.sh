@@ -8,7 +8,7 @@
 #
 #   tools/bench.sh                 # full run: LLVM 100M, 1G, 1.4G and a 500M
 #                                  # Chromium trace with ~280 threads; plot
-#                                  # over 50M..1.4G into docs/ (~20 min)
+#                                  # over 50M..1.4G into docs/ (~15 min)
 #   tools/bench.sh --quick         # LLVM 100M only; plot over 50M..200M
 #                                  # into build-bench/ (~2 min)
 #
