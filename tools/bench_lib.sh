@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench_lib.sh: shared by the benchmark scripts (sourced, not run). Needs ROOT,
 # BUILD, DIR and a log() function from the caller.
 
