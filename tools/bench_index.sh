@@ -61,11 +61,8 @@ GEN="$BUILD/gen_trace"
 FILES=()
 for s in $SIZES; do FILES+=("$(bench_trace "$SHAPE" "$s" "$SEED")"); done
 
-# Wall time of a command in seconds (ns resolution); output to /dev/null.
-now_ns() { date +%s%N; }
-secs_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
-min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'; }
-fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "" || v == "-") print "-"; else printf f, v }'; }
+WORK="$DIR/work-index"
+mkdir -p "$WORK"
 
 ROWS=()
 for f in "${FILES[@]}"; do
@@ -74,65 +71,33 @@ for f in "${FILES[@]}"; do
     cat "$f" >/dev/null
 
     # traceview info: best of $RUNS by the index's own clock; peak RSS is
-    # the largest seen over the runs.
-    best_idx="" best_wall="" best_json="" peak_kb=0
-    for ((i = 1; i <= RUNS; i++)); do
-        t0=$(now_ns)
-        if ! /usr/bin/time -f %M -o "$DIR/rss.txt" "$TV" info "$f" --json --quiet >"$DIR/info.json" 2>"$DIR/info.err"; then
-            log "traceview info failed on $f:"; cat "$DIR/info.err" >&2; exit 1
-        fi
-        wall=$(secs_since "$t0")
-        kb=$(tail -1 "$DIR/rss.txt")
-        if [ "$kb" -gt "$peak_kb" ]; then peak_kb=$kb; fi
-        idx=$(jq -r '.index.seconds' "$DIR/info.json")
-        if [ -z "$best_idx" ] || awk -v a="$idx" -v b="$best_idx" 'BEGIN { exit !(a < b) }'; then
-            best_idx=$idx
-            best_json=$(cat "$DIR/info.json")
-        fi
-        best_wall=$(min "$best_wall" "$wall")
-        log "  traceview info run $i: index ${idx}s, wall ${wall}s, RSS ${kb} KiB"
-    done
-    read -r events items mbps evps ibytes bpe < <(jq -r '[.events,
-        (.slices + .instants + .counter_samples), .index.mb_per_s,
-        .index.events_per_s, .index.index_bytes, .index.bytes_per_event] | @tsv' <<<"$best_json")
+    # the largest seen over the runs (tools/bench_mem.py).
+    bench_info "$f" "${TRACEVIEW_THREADS:-0}" "$RUNS" "$WORK/index.json"
+    read -r best_idx best_wall peak_kb events items mbps evps ibytes bpe < <(jq -r '[.info.index.seconds,
+        .wall_s, .mem.vmhwm_kib, .info.events,
+        (.info.slices + .info.instants + .info.counter_samples), .info.index.mb_per_s,
+        .info.index.events_per_s, .info.index.index_bytes, .info.index.bytes_per_event] | @tsv' "$WORK/index.json")
+    best_wall=$(fmt "$best_wall" "%.3f")
     # RSS counts the touched pages of the mapped file too; what is left is
     # the index and everything else the process allocated.
     rss_bpe=$(awk -v k="$peak_kb" -v b="$bytes" -v n="$items" 'BEGIN { printf "%.1f", n ? (k * 1024 - b) / n : 0 }')
 
     # traceview summary: the blog question, answered from the index.
-    best_sum=""
-    for ((i = 1; i <= RUNS; i++)); do
-        t0=$(now_ns)
-        "$TV" summary "$f" --filter '^OptFunction$' --group-by detail --top 10 --quiet >/dev/null
-        best_sum=$(min "$best_sum" "$(secs_since "$t0")")
-    done
+    best_sum=$(bench_summary "$f" "$SHAPE" "$RUNS")
     log "  traceview summary: best ${best_sum}s"
 
     jq_len="-" jq_len_kb="-" jq_grp="-" x_len="-" x_grp="-"
     if [ "$WITH_JQ" = 1 ]; then
-        # jq once each: it takes minutes on big files and is what users do today.
-        log "  jq '.traceEvents|length' (one run)"
-        t0=$(now_ns)
-        if /usr/bin/time -f %M -o "$DIR/rss.txt" jq '.traceEvents|length' "$f" >/dev/null 2>"$DIR/jq.err"; then
-            jq_len=$(secs_since "$t0")
-            jq_len_kb=$(tail -1 "$DIR/rss.txt")
-        else
-            jq_len="failed"; log "  jq failed: $(tail -1 "$DIR/jq.err")"
-        fi
-        log "  jq group-by OptFunction detail (one run)"
-        t0=$(now_ns)
-        if jq '[.traceEvents[] | select(.name=="OptFunction")] | group_by(.args.detail) | map({detail: .[0].args.detail, total: (map(.dur)|add)}) | sort_by(-.total) | .[:10]' "$f" >/dev/null 2>"$DIR/jq.err"; then
-            jq_grp=$(secs_since "$t0")
-        else
-            jq_grp="failed"; log "  jq failed: $(tail -1 "$DIR/jq.err")"
-        fi
+        bench_jq "$f" "$SHAPE" "$WORK/jq.json"
+        read -r jq_len jq_len_kb jq_grp < <(jq -r '[.length_s, (.length_vmhwm_kib // "-"), .group_by_s] | @tsv' "$WORK/jq.json")
         if [ "$jq_len" != failed ]; then
             x_len=$(awk -v a="$jq_len" -v b="$best_idx" 'BEGIN { printf "%.0fx", a / b }')
+            jq_len=$(fmt "$jq_len" "%.3f")
         fi
         if [ "$jq_grp" != failed ]; then
             x_grp=$(awk -v a="$jq_grp" -v b="$best_sum" 'BEGIN { printf "%.0fx", a / b }')
+            jq_grp=$(fmt "$jq_grp" "%.3f")
         fi
-        log "  jq: length ${jq_len}s, group-by ${jq_grp}s"
     fi
 
     jq_len_gib="-"

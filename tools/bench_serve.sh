@@ -7,8 +7,12 @@
 # targets. See the "Server" section of docs/performance.md.
 #
 #   tools/bench_serve.sh [--quick] [--size 1G] [--perf] [--shape S]
-#                        [--dir DIR] [--out FILE]
+#                        [--dir DIR] [--out FILE] [--trace FILE]
+#                        [--work DIR] [--json FILE]
 #
+# --trace FILE: serve that file instead of generating one (tools/bench.sh).
+# --work DIR: work files (default DIR). --json FILE: also write the figures
+# as JSON (serve-results.json of bench_tiles.py plus wrk and memory).
 # --quick: a 100M trace instead of 1G. --perf: then profile the server under
 # one more wrk run (perf record, DWARF call graphs) and print its top
 # functions; the profile stays in DIR/serve-perf.{data,txt}.
@@ -18,7 +22,8 @@
 # TV_BENCH_SEED (default 1), TV_BENCH_TILES (requests per level, default 200),
 # TV_BENCH_WRK_DURATION (default 10s), TV_BENCH_WRK_RUNS (wrk runs, the best
 # is reported; default 3), TV_BENCH_QUIET_WAIT (s to wait for other processes
-# to calm down before each phase; default 60).
+# to calm down before each phase; default 60), TV_BENCH_SERVE_ARGS (more
+# `serve` arguments, e.g. --no-cache).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,9 +39,12 @@ WRK_CONNECTIONS=32
 WRK_THREADS=2
 SHAPE=llvm
 PERF=0
+TRACE=""
+WORK=""
+JSON=""
 
 usage() {
-    sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -47,6 +55,9 @@ while [ $# -gt 0 ]; do
         --shape) SHAPE=${2:?--shape needs llvm or chromium}; shift ;;
         --dir) DIR=${2:?--dir needs a directory}; shift ;;
         --out) OUT=${2:?--out needs a file}; shift ;;
+        --trace) TRACE=${2:?--trace needs a file}; shift ;;
+        --work) WORK=${2:?--work needs a directory}; shift ;;
+        --json) JSON=${2:?--json needs a file}; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench_serve: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -62,14 +73,17 @@ source "$ROOT/tools/bench_lib.sh"
 bench_install wrk:wrk python3:python3 cmake:cmake
 if [ "$PERF" = 1 ]; then bench_install perf:linux-perf; fi
 
+WORK=${WORK:-$DIR}
+mkdir -p "$WORK"
+
 # --- build (Release: the numbers users will see)
-bench_build "$DIR/serve-cmake.log"
+bench_build "$WORK/serve-cmake.log"
 TV="$BUILD/traceview"
 GEN="$BUILD/gen_trace"
 
 # --- the trace: cached by size, shape, seed and the generator's source (the
 # same names as tools/bench_index.sh, so the two share the cache).
-f=$(bench_trace "$SHAPE" "$SIZE" "$SEED")
+if [ -n "$TRACE" ]; then f=$TRACE; else f=$(bench_trace "$SHAPE" "$SIZE" "$SEED"); fi
 log "$(basename "$f"): warming the page cache"
 cat "$f" >/dev/null
 
@@ -90,59 +104,26 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --- CPU accounting: the machine is shared (builds, tests and fuzzers of
-# other sessions); what other processes used during each phase is printed
-# with the table, so a noisy run can be told from a slow server.
-CLK_TCK=$(getconf CLK_TCK)
-machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
-# CPU ticks of this shell's finished children (the client, wrk): `times`
-# must run in this shell, not in a $(...) subshell, which has no children.
-# Sets KT.
-child_ticks() {
-    times >"$DIR/serve-times.txt"
-    KT=$(awk -v t="$CLK_TCK" 'NR == 2 {
-        s = 0
-        for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] }
-        printf "%d", s * t }' "$DIR/serve-times.txt")
-}
-proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-cores() { awk -v t="$1" -v ns="$2" -v hz="$CLK_TCK" 'BEGIN { v = ns > 0 ? t / hz / (ns / 1e9) : 0; printf "%.2f", (v > 0 ? v : 0) }'; }
-# Waits (at most TV_BENCH_QUIET_WAIT s, default 60) until other processes
-# use less than 0.25 of a core over one second; goes on anyway after that.
-wait_quiet() {
-    local deadline=$(( $(date +%s) + ${TV_BENCH_QUIET_WAIT:-60} )) m0 m1 busy
-    while :; do
-        m0=$(machine_ticks); sleep 1; m1=$(machine_ticks)
-        busy=$(awk -v d="$((m1 - m0))" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", d / hz }')
-        if awk -v b="$busy" 'BEGIN { exit !(b < 0.25) }'; then return 0; fi
-        if [ "$(date +%s)" -ge "$deadline" ]; then
-            log "other processes still use $busy cores; measuring anyway (see 'other processes' in the table)"
-            return 0
-        fi
-        log "other processes use $busy cores; waiting for a quieter machine"
-        sleep 4
-    done
-}
 wait_quiet
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 log "serving $(basename "$f") on 127.0.0.1:$PORT"
 child_ticks; k0=$KT; m0=$(machine_ticks)
 t0=$(date +%s%N)
-"$TV" serve "$f" --port "$PORT" --quiet >"$DIR/serve.out" 2>"$DIR/serve.err" &
+"$TV" serve "$f" --port "$PORT" --quiet ${TV_BENCH_SERVE_ARGS:-} >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SRV=$!
 
 timeout 1200 python3 "$ROOT/tools/bench_tiles.py" measure --port "$PORT" --pid "$SRV" \
-    --t0-ns "$t0" --dir "$DIR" --serve-out "$DIR/serve.out" --tiles "$TILES" --seed "$SEED" \
+    --t0-ns "$t0" --dir "$WORK" --serve-out "$WORK/serve.out" --tiles "$TILES" --seed "$SEED" \
     --timeout 600
 child_ticks; k1=$KT; m1=$(machine_ticks); t1=$(date +%s%N)
 other_lat=$(cores "$(( m1 - m0 - (k1 - k0) - $(proc_ticks "$SRV") ))" "$((t1 - t0))")
-PORT=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["port"])' "$DIR/serve-results.json")
+PORT=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["port"])' "$WORK/serve-results.json")
 
 # --- throughput: wrk cycling through the sampled tile paths (all five
 # levels, equal weight, shuffled). wrk sends no If-None-Match: every request
 # computes its tile and its JSON.
-cat >"$DIR/serve-wrk.lua" <<'EOF'
+cat >"$WORK/serve-wrk.lua" <<'EOF'
 -- written by tools/bench_serve.sh: GET the paths listed in a file (one per
 -- line) in turn; each wrk thread starts at a different place in the list.
 local n_threads = 0
@@ -160,23 +141,23 @@ function request()
     return wrk.format("GET", paths[i])
 end
 EOF
-log "wrk: $WRK_CONNECTIONS connections, $WRK_THREADS threads, $WRK_DURATION, best of $WRK_RUNS, over $(wc -l <"$DIR/serve-urls.txt") tile paths"
+log "wrk: $WRK_CONNECTIONS connections, $WRK_THREADS threads, $WRK_DURATION, best of $WRK_RUNS, over $(wc -l <"$WORK/serve-urls.txt") tile paths"
 best_rps="" all_rps=""
 for ((r = 1; r <= WRK_RUNS; r++)); do
     wait_quiet
     child_ticks; k0=$KT; c0=$(proc_ticks "$SRV"); m0=$(machine_ticks); w0=$(date +%s%N)
     timeout 120 wrk -t "$WRK_THREADS" -c "$WRK_CONNECTIONS" -d "$WRK_DURATION" --timeout 2s --latency \
-        -s "$DIR/serve-wrk.lua" "http://127.0.0.1:$PORT/" -- "$DIR/serve-urls.txt" >"$DIR/serve-wrk-$r.txt"
+        -s "$WORK/serve-wrk.lua" "http://127.0.0.1:$PORT/" -- "$WORK/serve-urls.txt" >"$WORK/serve-wrk-$r.txt"
     child_ticks; k1=$KT; c1=$(proc_ticks "$SRV"); m1=$(machine_ticks); w1=$(date +%s%N)
-    kill -0 "$SRV" 2>/dev/null || { log "the server died under load:"; cat "$DIR/serve.err" >&2; exit 1; }
-    sed "s/^/bench_serve: wrk run $r: /" "$DIR/serve-wrk-$r.txt" >&2
-    rps=$(awk '/^Requests\/sec:/ { print $2 }' "$DIR/serve-wrk-$r.txt")
+    kill -0 "$SRV" 2>/dev/null || { log "the server died under load:"; cat "$WORK/serve.err" >&2; exit 1; }
+    sed "s/^/bench_serve: wrk run $r: /" "$WORK/serve-wrk-$r.txt" >&2
+    rps=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/serve-wrk-$r.txt")
     other=$(cores "$(( m1 - m0 - (k1 - k0) - (c1 - c0) ))" "$((w1 - w0))")
     log "wrk run $r: $rps req/s; other processes used $other cores"
     all_rps="$all_rps${all_rps:+, }$(awk -v v="$rps" 'BEGIN { printf "%.0f", v }')"
     if [ -z "$best_rps" ] || awk -v a="$rps" -v b="$best_rps" 'BEGIN { exit !(a > b) }'; then
         best_rps=$rps
-        cp "$DIR/serve-wrk-$r.txt" "$DIR/serve-wrk.txt"
+        cp "$WORK/serve-wrk-$r.txt" "$WORK/serve-wrk.txt"
         server_cpu=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')
         wrk_s=$(awk -v a="$w0" -v b="$w1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
         wrk_cores=$(cores "$((k1 - k0))" "$((w1 - w0))")
@@ -191,15 +172,34 @@ hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SRV/status")
 # attached to the server only.
 if [ "$PERF" = 1 ]; then
     log "perf: profiling the server under one more, identical wrk run"
-    rm -f "$DIR/serve-perf.data" "$DIR/serve-perf.data.old"
-    perf record -F 499 --call-graph dwarf,16384 -p "$SRV" -o "$DIR/serve-perf.data" \
-        >"$DIR/serve-perf.log" 2>&1 &
+    rm -f "$WORK/serve-perf.data" "$WORK/serve-perf.data.old"
+    perf record -F 499 --call-graph dwarf,16384 -p "$SRV" -o "$WORK/serve-perf.data" \
+        >"$WORK/serve-perf.log" 2>&1 &
     PERF_PID=$!
     sleep 1
     timeout 120 wrk -t "$WRK_THREADS" -c "$WRK_CONNECTIONS" -d "$WRK_DURATION" --timeout 2s --latency \
-        -s "$DIR/serve-wrk.lua" "http://127.0.0.1:$PORT/" -- "$DIR/serve-urls.txt" >"$DIR/serve-wrk-perf.txt"
+        -s "$WORK/serve-wrk.lua" "http://127.0.0.1:$PORT/" -- "$WORK/serve-urls.txt" >"$WORK/serve-wrk-perf.txt"
     kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true; PERF_PID=""
-    log "perf: wrk under perf: $(grep Requests/sec "$DIR/serve-wrk-perf.txt")"
+    log "perf: wrk under perf: $(grep Requests/sec "$WORK/serve-wrk-perf.txt")"
+fi
+
+# --- the figures as JSON, for tools/bench.sh
+if [ -n "$JSON" ]; then
+    python3 - "$WORK/serve-results.json" "$WORK/serve-wrk.txt" "$JSON" <<PY
+import json, sys
+sys.path.insert(0, "$ROOT/tools")
+from bench_tiles import parse_wrk
+res = json.load(open(sys.argv[1]))
+for lv in res["levels"]:
+    lv.pop("secs", None)
+res["wrk"] = parse_wrk(open(sys.argv[2]).read())
+res["wrk"].update({"runs_rps": "$all_rps", "duration": "$WRK_DURATION", "connections": $WRK_CONNECTIONS,
+                   "threads": $WRK_THREADS, "server_cpu_s": $server_cpu, "wall_s": $wrk_s,
+                   "wrk_cores": $wrk_cores, "other_cores": $other_wrk})
+res["memory"] = {"rss_anon_kib": $rss_anon, "vmhwm_kib": $hwm}
+res["other_cores_startup"] = $other_lat
+json.dump(res, open(sys.argv[3], "w"))
+PY
 fi
 
 # --- the table
@@ -209,19 +209,19 @@ mkdir -p "$(dirname "$OUT")"
 {
     echo "traceview serve benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores${CPU:+ ($CPU)}, rev $REV, $SHAPE trace (gen_trace seed $SEED), loopback; client, wrk and server share the machine. Other processes used $other_lat cores during start-up and the latency runs, $other_wrk during the best wrk run (load average at start $LOAD)."
     echo
-    python3 "$ROOT/tools/bench_tiles.py" table --results "$DIR/serve-results.json" \
-        --wrk "$DIR/serve-wrk.txt" --wrk-duration "$WRK_DURATION" --wrk-runs "$all_rps" --server-cpu-s "$server_cpu" \
+    python3 "$ROOT/tools/bench_tiles.py" table --results "$WORK/serve-results.json" \
+        --wrk "$WORK/serve-wrk.txt" --wrk-duration "$WRK_DURATION" --wrk-runs "$all_rps" --server-cpu-s "$server_cpu" \
         --wrk-s "$wrk_s" --wrk-cores "$wrk_cores" --rss-anon-kib "$rss_anon" --hwm-kib "$hwm"
 } | tee "$OUT"
 log "table written to $OUT"
 
 if [ "$PERF" = 1 ]; then
-    perf report -i "$DIR/serve-perf.data" --no-children --sort dso,symbol --stdio --percent-limit 0.7 \
-        -g graph,0.5,callee 2>/dev/null | grep -v '^$' >"$DIR/serve-perf.txt" || true
-    perf report -i "$DIR/serve-perf.data" --children --sort symbol --stdio -g none --percent-limit 3 \
-        2>/dev/null | grep -v '^$' >"$DIR/serve-perf-children.txt" || true
-    log "perf (server during wrk, self time; call graphs in $DIR/serve-perf.txt):"
-    grep -E '^ +[0-9.]+%' "$DIR/serve-perf.txt" | head -25 | sed 's/^/bench_serve: perf: /' >&2
-    log "perf (server during wrk, time including callees: $DIR/serve-perf-children.txt):"
-    grep -E '^ +[0-9.]+%' "$DIR/serve-perf-children.txt" | head -25 | sed 's/^/bench_serve: perf: /' >&2
+    perf report -i "$WORK/serve-perf.data" --no-children --sort dso,symbol --stdio --percent-limit 0.7 \
+        -g graph,0.5,callee 2>/dev/null | grep -v '^$' >"$WORK/serve-perf.txt" || true
+    perf report -i "$WORK/serve-perf.data" --children --sort symbol --stdio -g none --percent-limit 3 \
+        2>/dev/null | grep -v '^$' >"$WORK/serve-perf-children.txt" || true
+    log "perf (server during wrk, self time; call graphs in $WORK/serve-perf.txt):"
+    grep -E '^ +[0-9.]+%' "$WORK/serve-perf.txt" | head -25 | sed 's/^/bench_serve: perf: /' >&2
+    log "perf (server during wrk, time including callees: $WORK/serve-perf-children.txt):"
+    grep -E '^ +[0-9.]+%' "$WORK/serve-perf-children.txt" | head -25 | sed 's/^/bench_serve: perf: /' >&2
 fi

@@ -158,6 +158,16 @@ def measure(a):
                 c = Client(port)
                 continue
         time.sleep(0.005)
+    # The announcement ("serving 1 trace at http://..."), printed when the
+    # trace is ready: when a user sees the URL. Polled for at most 5 s.
+    url_ns = None
+    if a.serve_out:
+        until = time.time() + 5.0
+        while url_ns is None and time.time() < until:
+            if announced_port(a.serve_out):
+                url_ns = time.time_ns()
+            else:
+                time.sleep(0.001)
     tid = trace["id"]
     base = f"/api/traces/{tid}"
     st, body, _ = c.get(f"{base}/meta")
@@ -175,7 +185,7 @@ def measure(a):
     if st != 200:
         die(f"the first tile answered {st}")
     res["startup"] = {"ready_s": (ready_ns - t0) / 1e9, "first_tile_s": (first_tile_ns - t0) / 1e9,
-                      "polls": polls}
+                      "url_s": None if url_ns is None else (url_ns - t0) / 1e9, "polls": polls}
     counts = meta["counts"]
     res["trace"] = {"id": tid, "name": trace["name"], "bytes": trace["bytes"],
                     "duration_ns": meta["duration_ns"], "max_level": top,
