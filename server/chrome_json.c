@@ -18,6 +18,7 @@
  *
  * Scanner functions return 0, TV_SCAN_EOF when the input ends inside what they
  * read (a truncated trace), or a negative TV_E* code with err filled. */
+#include "traceview/chrome_samples.h"
 #include "traceview/json_scan.h"
 #include "traceview/reader.h"
 #include "traceview/str.h"
@@ -756,6 +757,10 @@ static int read_object(scan_t *s, bool *is_event) {
       }
     } else {
       if (TV_KEY_IS(key.s, "ph")) seen_ph = true;
+      if (TV_KEY_IS(key.s, "stackFrames") && s->js.p < s->js.end && *s->js.p == '{')
+        s->stack_frames = s->js.p;
+      if (TV_KEY_IS(key.s, "samples") && s->js.p < s->js.end && *s->js.p == '[')
+        s->samples = s->js.p;
       if ((rc = tv_js_skip_value(&s->js)) != 0) goto eof_or_rc;
     }
     rc = tv_js_after_member(&s->js, "',' or '}' after a top-level value");
@@ -867,6 +872,12 @@ static int chrome_read(tv_trace_t *t, const tv_open_opts_t *opts, tv_builder_t *
     free(s.extra[i]);
   }
   free(s.extra);
+  rc = tv_chrome_samples(t, all, 1 + s.n_extra, s.stack_frames, s.samples, err);
+  if (rc) {
+    for (size_t i = 0; i < 1 + s.n_extra; i++) tv_builder_free(&all[i]);
+    free(all);
+    return rc;
+  }
   if (opts && opts->progress) opts->progress(opts->progress_ud, t->map.len, t->map.len);
   *builders = all;
   *n_builders = 1 + s.n_extra;

@@ -96,10 +96,10 @@ static int build_tracks_and_meta(tv_served_t *s) {
       s->tracks[track] = (tv_track_t){false, (uint32_t)i};
       s->track_of_thread[i] = (int64_t)track;
       /* lanes of async slices or spans are slice tracks like threads */
-      static const char *const lanes[] = {NULL, "async", "spans"};
+      static const char *const lanes[] = {NULL, "async", "spans", "samples"};
       json_array_append_new(jtracks, json_pack("{s:I, s:s, s:o, s:I, s:o, s:o, s:I, s:I, s:I, s:I}",
           "track", (json_int_t)track, "kind", "thread",
-          "lane", th->kind && th->kind < 3 ? json_string(lanes[th->kind]) : json_null(),
+          "lane", th->kind && th->kind < TV_THREAD_KINDS ? json_string(lanes[th->kind]) : json_null(),
           "tid", (json_int_t)tv_thread_shown_tid(th),
           "name", str_or_null(st, th->name),
           "sort_index", th->has_sort_index ? json_integer(th->sort_index) : json_null(),
@@ -166,7 +166,8 @@ static void build_overview(tv_served_t *s) {
   double width = span / TV_OVERVIEW_BUCKETS;
   for (size_t i = 0; i < st->t.n_threads; i++) {
     const tv_thread_t *th = &st->t.threads[i];
-    if (th->max_depth == 0 || !tv_thread_selected(th, NULL, i)) continue; /* not async lanes */
+    /* threads and spans: async lanes and Chrome CPU samples would count time twice */
+    if (th->max_depth == 0 || th->kind == TV_THREAD_ASYNC || th->kind == TV_THREAD_SAMPLES) continue;
     for (uint64_t r = 0; r < th->depth_begin[1]; r++) {
       double a = (double)(th->slices.start_ns[r] - st->min_ns);
       double b = a + (double)th->slices.dur_ns[r];

@@ -100,9 +100,12 @@ typedef struct tv_marks {
   size_t n, cap;
 } tv_marks_t;
 
-/* What a row of the timeline is: a thread of the trace, or a lane of async
- * slices or spans laid out by tv_store_build (lanes.c). */
-enum { TV_THREAD_PLAIN = 0, TV_THREAD_ASYNC = 1, TV_THREAD_SPANS = 2 };
+/* What a row of the timeline is: a thread of the trace, a lane of async
+ * slices or spans laid out by tv_store_build (lanes.c), or the CPU samples of
+ * a thread of a Chrome trace (kept apart from its trace events, which they
+ * would overlap). */
+enum { TV_THREAD_PLAIN = 0, TV_THREAD_ASYNC = 1, TV_THREAD_SPANS = 2, TV_THREAD_SAMPLES = 3 };
+#define TV_THREAD_KINDS 4
 #define TV_LANE_TID_BASE (INT64_C(1) << 61) /* lane threads: tid = base + kind << 40 + lane */
 
 struct tv_sample_run; /* samples.c: the open stack of a sampled thread (builder only) */

@@ -95,6 +95,7 @@ def load_events(raw):
     """(format, events) as docs/cli.md reads them, or raises ValueError."""
     try:
         doc = loads(raw)
+        load_events.top = doc if isinstance(doc, dict) else {}
         if isinstance(doc, dict):
             if "traceEvents" in doc and isinstance(doc["traceEvents"], list):
                 return "chrome-json-object", doc["traceEvents"]
@@ -105,6 +106,7 @@ def load_events(raw):
             return "chrome-json-array", doc
         raise ValueError("not an object or array")
     except ValueError as first:
+        load_events.top = {}
         s = raw.strip()
         if s.startswith(b"["):
             # an unterminated array (allowed by the format): drop a trailing
@@ -218,6 +220,7 @@ def model(fmt, events, nbytes, pop_mode="all"):
     repairs = collections.Counter()
     n_events = 0
     asyncs, flow_marks = [], []
+    p_events = []
 
     for idx, e in enumerate(events):
         n_events += 1
@@ -228,7 +231,8 @@ def model(fmt, events, nbytes, pop_mode="all"):
         ph = e.get("ph")
         phases[ph if isinstance(ph, str) else "(ph %r)" % (ph,)] += 1
         if ph == "P":
-            continue  # samples: checked by counts only (info "samples")
+            p_events.append((idx, e))
+            continue
         if ph not in ("X", "B", "E", "i", "I", "C", "M", "b", "n", "e", "S", "F", "s", "t", "f"):
             continue
         pid = ident(e.get("pid"), notes, "pid (ph %s)" % ph)
@@ -300,6 +304,8 @@ def model(fmt, events, nbytes, pop_mode="all"):
                 times.append((ts, ts))
                 end_marks.append(ts)
 
+    n_samples = chrome_samples(p_events, getattr(load_events, "top", {}), slices, listed, times,
+                               end_marks)
     trace_end = max(end_marks) if end_marks else 0
     for th, lst in be.items():
         lst.sort(key=lambda t: t[0])  # stable: equal ts keep file order
@@ -358,6 +364,8 @@ def model(fmt, events, nbytes, pop_mode="all"):
         kind = "thread"
         if th in lane_names:
             name, kind, tid = lane_names[th], "async", tid[1]
+        elif isinstance(tid, tuple) and tid[0] == "samples":
+            name, kind, tid = "CPU samples", "samples", tid[1]
         if name is None and isinstance(tid, tuple) and tid[0] == "s":
             name = tid[1]
         threads.append({"pid": pid, "tid": tid, "kind": kind, "name": name, "sort_index": sorts.get(th),
@@ -374,7 +382,7 @@ def model(fmt, events, nbytes, pop_mode="all"):
         "format": fmt, "bytes": nbytes, "events": n_events, "phases": dict(phases),
         "slices": sum(len(v) for v in slices.values()), "instants": sum(instants.values()),
         "counter_samples": counter_samples, "llvm_totals": totals, "threads": threads,
-        "flows": n_flows,
+        "flows": n_flows, "samples": n_samples,
         "time_range_ns": time_range, "repairs": dict(repairs),
         "_slices": slices, "_notes": notes, "_pnames": pnames,
     }
@@ -493,6 +501,157 @@ def async_lanes(asyncs, trace_end, slices, listed, times, repairs, lane_names):
             slices[th].append(Slice(start, dur, idx, name, e.get("cat"), args.get("detail")))
             listed.add(th)
             times.append((start, end))
+
+
+# ------------------------------------------------------------ CPU samples
+# docs/cli.md "CPU samples": Profile/ProfileChunk P events (call-tree nodes
+# with parent ids or children lists, samples at startTime + running
+# timeDeltas, on the Profile event's thread), P events with "sf", and the
+# object form's "samples" ({ts, tid, sf, weight}) over "stackFrames". Each
+# sample lasts until the thread's next one (the last: the median gap over
+# all threads, or 1 ms); consecutive samples sharing leading frames extend
+# the same slices, on a "CPU samples" row per thread.
+
+def int_id(v):
+    if isinstance(v, str):
+        try:
+            return int(v)
+        except ValueError:
+            return ident(v, collections.Counter(), "id")
+    if v is None:
+        return 0
+    return ident(v, collections.Counter(), "id")
+
+
+def num_ns(v):
+    if isinstance(v, bool) or not isinstance(v, (int, D, str)):
+        return None
+    try:
+        return int(CTX.multiply(D(v), D(1000)).to_integral_value(rounding=decimal.ROUND_HALF_UP))
+    except decimal.InvalidOperation:
+        return None
+
+
+def raw_text(v):
+    """An id as the bytes of its JSON token: the string's text or the number's digits."""
+    return v if isinstance(v, str) else str(v)
+
+
+def chrome_samples(p_events, top, slices, listed, times, end_marks):
+    nodes = {}  # key -> [parent key or None, name]
+    samples = []  # (pid, tid, ts, weight, node key, seq)
+    sf = top.get("stackFrames") if isinstance(top.get("stackFrames"), dict) else {}
+    for k, fr in sf.items():
+        if not isinstance(fr, dict):
+            fr = {}
+        parent = fr.get("parent")
+        nodes[("sf", raw_text(k))] = [("sf", raw_text(parent)) if "parent" in fr else None,
+                                     text(fr.get("name"))]
+
+    def sf_sample(e):
+        ts = num_ns(e.get("ts"))
+        if ts is None or "sf" not in e:
+            return
+        w = e.get("weight", 1)
+        try:
+            w = float(w)
+        except (TypeError, ValueError):
+            w = 1
+        weight = int(w + 0.5) if 1 <= w < 1e15 else 1
+        samples.append((int_id(e.get("pid")), int_id(e.get("tid")), ts, weight,
+                        ("sf", raw_text(e["sf"])), len(samples)))
+
+    profiles = {}
+    for idx, e in p_events:
+        if "sf" in e:
+            sf_sample(e)
+            continue
+        name = e.get("name")
+        args = e.get("args")
+        if name not in ("Profile", "ProfileChunk") or not isinstance(args, dict):
+            continue
+        pid, tid = int_id(e.get("pid")), int_id(e.get("tid"))
+        pk = (pid, raw_text(e.get("id"))) if "id" in e else ("noid",)
+        prof = profiles.get(pk)
+        if prof is None:
+            prof = profiles[pk] = {"pid": pid, "tid": tid, "t": num_ns(e.get("ts")) or 0}
+        elif name == "Profile":
+            prof["tid"] = tid
+        data = args.get("data") if isinstance(args.get("data"), dict) else {}
+        cpu = data.get("cpuProfile") if isinstance(data.get("cpuProfile"), dict) else {}
+        nl = cpu.get("nodes") if isinstance(cpu.get("nodes"), list) else []
+        for n in nl:
+            if not isinstance(n, dict) or "id" not in n:
+                continue
+            cf = n.get("callFrame") if isinstance(n.get("callFrame"), dict) else {}
+            fn = cf.get("functionName")
+            nodes[(pk, raw_text(n["id"]))] = [(pk, raw_text(n["parent"])) if "parent" in n else None,
+                                            fn if isinstance(fn, str) and fn else "(anonymous)"]
+        for n in nl:
+            if isinstance(n, dict) and "id" in n and isinstance(n.get("children"), list):
+                for ch in n["children"]:
+                    node = nodes.get((pk, raw_text(ch)))
+                    if node is not None and node[0] is None:
+                        node[0] = (pk, raw_text(n["id"]))
+        if name == "Profile" and num_ns(data.get("startTime")) is not None:
+            prof["t"] = num_ns(data.get("startTime"))
+        deltas = data.get("timeDeltas", cpu.get("timeDeltas"))
+        deltas = deltas if isinstance(deltas, list) else []
+        ids = cpu.get("samples") if isinstance(cpu.get("samples"), list) else []
+        for i, sid in enumerate(ids):
+            d = num_ns(deltas[i]) if i < len(deltas) else None
+            prof["t"] += d or 0
+            if isinstance(sid, bool) or not isinstance(sid, (int, D, str)):
+                continue
+            samples.append((prof["pid"], prof["tid"], prof["t"], 1, (pk, raw_text(sid)),
+                            len(samples)))
+    for e in top.get("samples") if isinstance(top.get("samples"), list) else []:
+        if isinstance(e, dict):
+            sf_sample(e)
+    if not samples:
+        return 0
+    samples.sort(key=lambda s: (j(s[0]), j(s[1]), s[2], s[5]))
+    gaps = sorted(b[2] - a[2] for a, b in zip(samples, samples[1:])
+                  if a[0] == b[0] and a[1] == b[1] and b[2] > a[2])
+    median = gaps[(len(gaps) - 1) // 2] if gaps else 1000000
+    order = 0
+    n_samples = 0
+    run = {}  # thread -> [open [(name, start)], end]
+    for i, (pid, tid, ts, weight, key, seq) in enumerate(samples):
+        last = i + 1 == len(samples) or samples[i + 1][0] != pid or samples[i + 1][1] != tid
+        width = median if last else samples[i + 1][2] - ts
+        frames = []
+        node = nodes.get(key)
+        while node is not None and len(frames) < 1024:
+            if node[0] is not None or node[1] != "(root)":
+                frames.append(node[1])
+            node = nodes.get(node[0]) if node[0] is not None else None
+        if not frames:
+            continue
+        frames.reverse()
+        th = (pid, ("samples", tid))
+        opened, end = run.get(th, ([], None))
+        keep = 0
+        if end is not None and ts <= end:
+            ts = end
+            while keep < len(opened) and keep < len(frames) and opened[keep][0] == frames[keep]:
+                keep += 1
+        for name, start in opened[keep:]:
+            order += 1
+            slices[th].append(Slice(start, end - start, order, name, None, None))
+        opened = opened[:keep] + [(f, ts) for f in frames[keep:]]
+        run[th] = (opened, ts + max(width, 0))
+        listed.add(th)
+        n_samples += 1
+        times.append((ts, ts))
+        end_marks.append(ts)
+    for th, (opened, end) in run.items():
+        for name, start in opened:
+            order += 1
+            slices[th].append(Slice(start, end - start, order, name, None, None))
+            times.append((start, end))
+            end_marks.append(end)
+    return n_samples
 
 
 def count_flows(marks, repairs):
@@ -638,7 +797,8 @@ def tv_json(tv, args, timings, rep, title):
 
 def compare_info(m, info, rep, alt_model):
     d = []
-    for k in ("format", "bytes", "events", "slices", "instants", "counter_samples", "flows"):
+    for k in ("format", "bytes", "events", "slices", "instants", "counter_samples", "flows",
+              "samples"):
         cmp_scalar(d, k, m[k], info.get(k))
     if info.get("phases") != m["phases"]:
         ks = sorted(set(m["phases"]) | set(info.get("phases") or {}), key=str)
@@ -884,6 +1044,17 @@ def event_starts(raw, fmt, target):
 
 
 def check_truncated(tv, fmt, raw, workdir, src, rep, timings):
+    # a cut copy ends inside traceEvents: the top-level stackFrames and
+    # samples after it are gone, so the model must not use the whole file's
+    saved = getattr(load_events, "top", {})
+    load_events.top = {}
+    try:
+        return check_truncated_copy(tv, fmt, raw, workdir, src, rep, timings)
+    finally:
+        load_events.top = saved
+
+
+def check_truncated_copy(tv, fmt, raw, workdir, src, rep, timings):
     """A copy cut inside an event must load the events before it, warn with
     the byte offset where the cut event starts, and exit 0 (docs/cli.md)."""
     target = min(len(raw) // 2, CUT_AT)
