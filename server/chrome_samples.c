@@ -112,55 +112,16 @@ static bool number(const tv_jnum_t *n, int pow10, int64_t *out) {
   return n->p && tv_parse_decimal(n->p, n->e, pow10, out) == 0;
 }
 
-/* Iterates the members of the object at s->p: fn(c, key) reads each value. */
-typedef int (*member_fn)(ctx_t *c, tv_str_t key, void *ud);
-
-static int each_member(ctx_t *c, member_fn fn, void *ud) {
-  tv_jscan_t *s = &c->js;
-  if (s->p >= s->end || *s->p != '{') return tv_js_skip_value(s);
-  s->p++;
-  tv_js_ws(s);
-  if (s->p < s->end && *s->p == '}') {
-    s->p++;
-    return 0;
-  }
-  for (;;) {
-    tv_jstr_t key = {0};
-    int rc = tv_js_key(s, &key);
-    if (rc) return rc;
-    char buf[32];
-    if ((rc = fn(c, tv_js_key_text(&key, buf, sizeof buf), ud)) != 0) return rc;
-    rc = tv_js_after_member(s, "',' or '}'");
-    if (rc == 2) return 0;
-    if (rc) return rc;
-  }
+/* The shared walks, lenient: a value of another type is skipped, not an
+ * error (a sample we cannot use is skipped, not the trace). */
+static int each_member(ctx_t *c, tv_js_member_fn fn, void *ud) {
+  if (c->js.p >= c->js.end || *c->js.p != '{') return tv_js_skip_value(&c->js);
+  return tv_js_object(&c->js, "an object", fn, c, ud);
 }
 
-/* Iterates the elements of the array at s->p. */
-typedef int (*element_fn)(ctx_t *c, void *ud);
-
-static int each_element(ctx_t *c, element_fn fn, void *ud) {
-  tv_jscan_t *s = &c->js;
-  if (s->p >= s->end || *s->p != '[') return tv_js_skip_value(s);
-  s->p++;
-  tv_js_ws(s);
-  if (s->p < s->end && *s->p == ']') {
-    s->p++;
-    return 0;
-  }
-  for (;;) {
-    int rc = fn(c, ud);
-    if (rc) return rc;
-    tv_js_ws(s);
-    if (s->p >= s->end) return TV_SCAN_EOF;
-    if (*s->p == ']') {
-      s->p++;
-      return 0;
-    }
-    if (*s->p != ',') return tv_js_expected(s, s->p, "',' or ']'");
-    s->p++;
-    tv_js_ws(s);
-  }
+static int each_element(ctx_t *c, tv_js_element_fn fn, void *ud) {
+  if (c->js.p >= c->js.end || *c->js.p != '[') return tv_js_skip_value(&c->js);
+  return tv_js_array(&c->js, "an array", fn, c, ud);
 }
 
 /* ---- nodes ---- */
@@ -216,14 +177,16 @@ typedef struct frame_fields {
   idtok_t parent;
 } frame_fields_t;
 
-static int frame_member(ctx_t *c, tv_str_t key, void *ud) {
+static int frame_member(void *owner, tv_str_t key, void *ud) {
+  ctx_t *c = owner;
   frame_fields_t *f = ud;
   if (TV_KEY_IS(key, "name")) return tv_js_string_or_skip(&c->js, &f->name);
   if (TV_KEY_IS(key, "parent")) return read_id(&c->js, &f->parent);
   return tv_js_skip_value(&c->js);
 }
 
-static int stack_frame(ctx_t *c, tv_str_t key, void *ud) {
+static int stack_frame(void *owner, tv_str_t key, void *ud) {
+  ctx_t *c = owner;
   (void)ud;
   frame_fields_t f = {0};
   int rc = each_member(c, frame_member, &f);
@@ -245,7 +208,8 @@ typedef struct sample_fields {
   const char *args; /* the args object, read later */
 } sample_fields_t;
 
-static int sample_member(ctx_t *c, tv_str_t key, void *ud) {
+static int sample_member(void *owner, tv_str_t key, void *ud) {
+  ctx_t *c = owner;
   sample_fields_t *f = ud;
   tv_jscan_t *s = &c->js;
   if (TV_KEY_IS(key, "ts")) return tv_js_number_or_skip(s, &f->ts);
@@ -282,7 +246,8 @@ static int sf_sample(ctx_t *c, const sample_fields_t *f, uint64_t off) {
                     id_hash(hash_part(0, "sf", 2), &f->sf), off);
 }
 
-static int samples_element(ctx_t *c, void *ud) {
+static int samples_element(void *owner, void *ud) {
+  ctx_t *c = owner;
   (void)ud;
   uint64_t off = (uint64_t)tv_js_off(&c->js, c->js.p);
   sample_fields_t f = {0};
@@ -313,13 +278,15 @@ typedef struct cpu_node {
   const char *children;
 } cpu_node_t;
 
-static int call_frame_member(ctx_t *c, tv_str_t key, void *ud) {
+static int call_frame_member(void *owner, tv_str_t key, void *ud) {
+  ctx_t *c = owner;
   cpu_node_t *n = ud;
   if (TV_KEY_IS(key, "functionName")) return tv_js_string_or_skip(&c->js, &n->fn);
   return tv_js_skip_value(&c->js);
 }
 
-static int cpu_node_member(ctx_t *c, tv_str_t key, void *ud) {
+static int cpu_node_member(void *owner, tv_str_t key, void *ud) {
+  ctx_t *c = owner;
   cpu_node_t *n = ud;
   if (TV_KEY_IS(key, "id")) return read_id(&c->js, &n->id);
   if (TV_KEY_IS(key, "parent")) return read_id(&c->js, &n->parent);
@@ -333,7 +300,8 @@ typedef struct child_ctx {
 } child_ctx_t;
 
 /* "children": [ids]: sets the parent of nodes already known. */
-static int child_element(ctx_t *c, void *ud) {
+static int child_element(void *owner, void *ud) {
+  ctx_t *c = owner;
   child_ctx_t *cc = ud;
   idtok_t id = {0};
   int rc = read_id(&c->js, &id);
@@ -343,7 +311,8 @@ static int child_element(ctx_t *c, void *ud) {
   return 0;
 }
 
-static int cpu_node_element(ctx_t *c, void *ud) {
+static int cpu_node_element(void *owner, void *ud) {
+  ctx_t *c = owner;
   chunk_t *ch = ud;
   cpu_node_t n = {0};
   int rc = each_member(c, cpu_node_member, &n);
@@ -359,7 +328,8 @@ static int cpu_node_element(ctx_t *c, void *ud) {
   return add_node(c, key, parent, name);
 }
 
-static int cpu_node_children(ctx_t *c, void *ud) {
+static int cpu_node_children(void *owner, void *ud) {
+  ctx_t *c = owner;
   chunk_t *ch = ud;
   cpu_node_t n = {0};
   int rc = each_member(c, cpu_node_member, &n);
@@ -372,7 +342,8 @@ static int cpu_node_children(ctx_t *c, void *ud) {
   return rc;
 }
 
-static int cpu_profile_member(ctx_t *c, tv_str_t key, void *ud) {
+static int cpu_profile_member(void *owner, tv_str_t key, void *ud) {
+  ctx_t *c = owner;
   chunk_t *ch = ud;
   if (TV_KEY_IS(key, "nodes")) {
     const char *at = c->js.p;
@@ -389,7 +360,8 @@ static int cpu_profile_member(ctx_t *c, tv_str_t key, void *ud) {
   return tv_js_skip_value(&c->js);
 }
 
-static int data_member(ctx_t *c, tv_str_t key, void *ud) {
+static int data_member(void *owner, tv_str_t key, void *ud) {
+  ctx_t *c = owner;
   chunk_t *ch = ud;
   if (TV_KEY_IS(key, "cpuProfile")) return each_member(c, cpu_profile_member, ch);
   if (TV_KEY_IS(key, "timeDeltas")) ch->deltas = c->js.p;
@@ -402,7 +374,8 @@ static int data_member(ctx_t *c, tv_str_t key, void *ud) {
   return tv_js_skip_value(&c->js);
 }
 
-static int args_member(ctx_t *c, tv_str_t key, void *ud) {
+static int args_member(void *owner, tv_str_t key, void *ud) {
+  ctx_t *c = owner;
   if (TV_KEY_IS(key, "data")) return each_member(c, data_member, ud);
   return tv_js_skip_value(&c->js);
 }

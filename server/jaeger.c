@@ -56,58 +56,27 @@ static int oom(jg_t *j) { return tv_error_set(j->js.err, TV_ENOMEM, j->js.file, 
 typedef int (*member_fn)(jg_t *j, tv_str_t key, void *ctx);
 typedef int (*elem_fn)(jg_t *j, void *ctx);
 
-/* s->p at '{'; fn consumes each member's value */
-static int walk_object(jg_t *j, const char *what, member_fn fn, void *ctx) {
-  tv_jscan_t *s = &j->js;
-  if (s->p >= s->end) return TV_SCAN_EOF;
-  if (*s->p != '{') return tv_js_expected(s, s->p, what);
-  s->p++;
-  tv_js_ws(s);
-  if (s->p >= s->end) return TV_SCAN_EOF;
-  if (*s->p == '}') {
-    s->p++;
-    return 0;
-  }
-  for (;;) {
-    tv_jstr_t key = {0};
-    int rc = tv_js_key(s, &key);
-    if (rc) return rc;
-    char kbuf[32];
-    tv_str_t k = tv_js_key_text(&key, kbuf, sizeof kbuf);
-    if ((rc = fn(j, k, ctx)) != 0) return rc;
-    rc = tv_js_after_member(s, "',' or '}' after a member");
-    if (rc == 2) return 0;
-    if (rc) return rc;
-  }
+/* The shared walks (json_scan.h) with this reader's typed callbacks. */
+typedef struct tramp {
+  member_fn member;
+  elem_fn elem;
+  void *ctx;
+} tramp_t;
+
+static int member_tramp(void *owner, tv_str_t key, void *t) {
+  return ((tramp_t *)t)->member(owner, key, ((tramp_t *)t)->ctx);
 }
 
-/* s->p at '['; fn consumes each element */
-static int walk_array(jg_t *j, const char *what, elem_fn fn, void *ctx) {
-  tv_jscan_t *s = &j->js;
-  if (s->p >= s->end) return TV_SCAN_EOF;
-  if (*s->p != '[') return tv_js_expected(s, s->p, what);
-  s->p++;
-  tv_js_ws(s);
-  if (s->p >= s->end) return TV_SCAN_EOF;
-  if (*s->p == ']') {
-    s->p++;
-    return 0;
-  }
-  for (;;) {
-    int rc = fn(j, ctx);
-    if (rc) return rc;
-    tv_js_ws(s);
-    if (s->p >= s->end) return TV_SCAN_EOF;
-    if (*s->p == ']') {
-      s->p++;
-      return 0;
-    }
-    if (*s->p != ',') return tv_js_expected(s, s->p, "',' or ']' after an element");
-    s->p++;
-    tv_js_ws(s);
-    if (s->p >= s->end) return TV_SCAN_EOF;
-  }
+static int elem_tramp(void *owner, void *t) { return ((tramp_t *)t)->elem(owner, ((tramp_t *)t)->ctx); }
+
+static int walk_object(jg_t *j, const char *what, member_fn fn, void *ctx) {
+  return tv_js_object(&j->js, what, member_tramp, j, &(tramp_t){.member = fn, .ctx = ctx});
 }
+
+static int walk_array(jg_t *j, const char *what, elem_fn fn, void *ctx) {
+  return tv_js_array(&j->js, what, elem_tramp, j, &(tramp_t){.elem = fn, .ctx = ctx});
+}
+
 
 /* ---- ids ---- */
 

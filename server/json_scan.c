@@ -429,3 +429,54 @@ int tv_js_number_or_skip(tv_jscan_t *s, tv_jnum_t *out) {
   return tv_js_skip_value(s);
 }
 
+
+/* ---- walks ---- */
+
+int tv_js_object(tv_jscan_t *s, const char *what, tv_js_member_fn fn, void *owner, void *ctx) {
+  if (s->p >= s->end) return TV_SCAN_EOF;
+  if (*s->p != '{') return tv_js_expected(s, s->p, what);
+  s->p++;
+  tv_js_ws(s);
+  if (s->p >= s->end) return TV_SCAN_EOF;
+  if (*s->p == '}') {
+    s->p++;
+    return 0;
+  }
+  for (;;) {
+    tv_jstr_t key = {0};
+    int rc = tv_js_key(s, &key);
+    if (rc) return rc;
+    char kbuf[32];
+    tv_str_t k = tv_js_key_text(&key, kbuf, sizeof kbuf);
+    if ((rc = fn(owner, k, ctx)) != 0) return rc;
+    rc = tv_js_after_member(s, "',' or '}' after a member");
+    if (rc == 2) return 0;
+    if (rc) return rc;
+  }
+}
+
+int tv_js_array(tv_jscan_t *s, const char *what, tv_js_element_fn fn, void *owner, void *ctx) {
+  if (s->p >= s->end) return TV_SCAN_EOF;
+  if (*s->p != '[') return tv_js_expected(s, s->p, what);
+  s->p++;
+  tv_js_ws(s);
+  if (s->p >= s->end) return TV_SCAN_EOF;
+  if (*s->p == ']') {
+    s->p++;
+    return 0;
+  }
+  for (;;) {
+    int rc = fn(owner, ctx);
+    if (rc) return rc;
+    tv_js_ws(s);
+    if (s->p >= s->end) return TV_SCAN_EOF;
+    if (*s->p == ']') {
+      s->p++;
+      return 0;
+    }
+    if (*s->p != ',') return tv_js_expected(s, s->p, "',' or ']' after an element");
+    s->p++;
+    tv_js_ws(s);
+    if (s->p >= s->end) return TV_SCAN_EOF;
+  }
+}

@@ -105,4 +105,14 @@ int tv_js_string_or_skip(tv_jscan_t *s, tv_jstr_t *out);
 /** a number or a string holding one; anything else skipped */
 int tv_js_number_or_skip(tv_jscan_t *s, tv_jnum_t *out);
 
+/* Walks: the object (or array) at s->p, calling fn for each member (key and
+ * s->p at its value) or element (s->p at it); fn must consume the value and
+ * return 0 or an error, which stops the walk. owner and ctx are passed
+ * through (the reader's state and the caller's). what names the container
+ * in "expected" errors. */
+typedef int (*tv_js_member_fn)(void *owner, tv_str_t key, void *ctx);
+typedef int (*tv_js_element_fn)(void *owner, void *ctx);
+int tv_js_object(tv_jscan_t *s, const char *what, tv_js_member_fn fn, void *owner, void *ctx);
+int tv_js_array(tv_jscan_t *s, const char *what, tv_js_element_fn fn, void *owner, void *ctx);
+
 #endif
