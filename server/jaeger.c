@@ -20,6 +20,7 @@
  * Not handled: logs as instants (counted in the details panel), the
  * "warnings" member, process tags (skipped). */
 #include "traceview/json_scan.h"
+#include "traceview/span_ids.h"
 #include "traceview/reader.h"
 
 #include <stdio.h>
@@ -53,55 +54,6 @@ static int oom(jg_t *j) { return tv_error_set(j->js.err, TV_ENOMEM, j->js.file, 
 
 /* ---- object and array walks ---- */
 
-typedef int (*member_fn)(jg_t *j, tv_str_t key, void *ctx);
-typedef int (*elem_fn)(jg_t *j, void *ctx);
-
-/* The shared walks (json_scan.h) with this reader's typed callbacks. */
-typedef struct tramp {
-  member_fn member;
-  elem_fn elem;
-  void *ctx;
-} tramp_t;
-
-static int member_tramp(void *owner, tv_str_t key, void *t) {
-  return ((tramp_t *)t)->member(owner, key, ((tramp_t *)t)->ctx);
-}
-
-static int elem_tramp(void *owner, void *t) { return ((tramp_t *)t)->elem(owner, ((tramp_t *)t)->ctx); }
-
-static int walk_object(jg_t *j, const char *what, member_fn fn, void *ctx) {
-  return tv_js_object(&j->js, what, member_tramp, j, &(tramp_t){.member = fn, .ctx = ctx});
-}
-
-static int walk_array(jg_t *j, const char *what, elem_fn fn, void *ctx) {
-  return tv_js_array(&j->js, what, elem_tramp, j, &(tramp_t){.elem = fn, .ctx = ctx});
-}
-
-
-/* ---- ids ---- */
-
-static uint64_t id_hash(uint64_t h, tv_str_t s) {
-  size_t i = 0;
-  while (i + 1 < s.len && s.p[i] == '0') i++; /* "00ab" and "ab" are one id */
-  for (; i < s.len; i++) {
-    unsigned char ch = (unsigned char)s.p[i];
-    if (ch >= 'A' && ch <= 'Z') ch = (unsigned char)(ch + 32);
-    h = (h ^ ch) * UINT64_C(0x100000001b3);
-  }
-  return h;
-}
-
-/* the span key of (trace id, span id); 0 when there is no span id */
-static uint64_t span_key(tv_str_t trace, tv_str_t span) {
-  if (!span.len) return 0;
-  uint64_t h = id_hash(UINT64_C(0xcbf29ce484222325), trace);
-  h = (h ^ 0x1ff) * UINT64_C(0x100000001b3);
-  h = id_hash(h, span);
-  h ^= h >> 33;
-  h *= UINT64_C(0xff51afd7ed558ccd);
-  h ^= h >> 33;
-  return h ? h : 1;
-}
 
 /* ---- spans ---- */
 
@@ -118,7 +70,8 @@ typedef struct raw_span {
   uint64_t n_refs_dropped;
 } raw_span_t;
 
-static int ref_member(jg_t *j, tv_str_t k, void *ctx) {
+static int ref_member(void *owner, tv_str_t k, void *ctx) {
+  jg_t *j = owner;
   ref_t *r = ctx;
   if (TV_KEY_IS(k, "refType")) return tv_js_string_or_skip(&j->js, &r->type);
   if (TV_KEY_IS(k, "traceID")) return tv_js_string_or_skip(&j->js, &r->trace);
@@ -126,22 +79,25 @@ static int ref_member(jg_t *j, tv_str_t k, void *ctx) {
   return tv_js_skip_value(&j->js);
 }
 
-static int ref_elem(jg_t *j, void *ctx) {
+static int ref_elem(void *owner, void *ctx) {
+  jg_t *j = owner;
   raw_span_t *r = ctx;
   ref_t ref = {0};
-  int rc = walk_object(j, "a reference object '{'", ref_member, &ref);
+  int rc = tv_js_object(&j->js, "a reference object '{'", ref_member, j, &ref);
   if (rc) return rc;
   if (r->n_refs < sizeof r->refs / sizeof r->refs[0]) r->refs[r->n_refs++] = ref;
   else r->n_refs_dropped++;
   return 0;
 }
 
-static int process_member(jg_t *j, tv_str_t k, void *ctx) {
+static int process_member(void *owner, tv_str_t k, void *ctx) {
+  jg_t *j = owner;
   if (TV_KEY_IS(k, "serviceName")) return tv_js_string_or_skip(&j->js, ctx);
   return tv_js_skip_value(&j->js);
 }
 
-static int span_member(jg_t *j, tv_str_t k, void *ctx) {
+static int span_member(void *owner, tv_str_t k, void *ctx) {
+  jg_t *j = owner;
   raw_span_t *r = ctx;
   tv_jscan_t *s = &j->js;
   if (TV_KEY_IS(k, "traceID")) return tv_js_string_or_skip(s, &r->trace);
@@ -152,9 +108,9 @@ static int span_member(jg_t *j, tv_str_t k, void *ctx) {
   if (TV_KEY_IS(k, "startTime")) return tv_js_number_or_skip(s, &r->start);
   if (TV_KEY_IS(k, "duration")) return tv_js_number_or_skip(s, &r->dur);
   if (TV_KEY_IS(k, "references") && s->p < s->end && *s->p == '[')
-    return walk_array(j, "an array of references", ref_elem, r);
+    return tv_js_array(&j->js, "an array of references", ref_elem, j, r);
   if (TV_KEY_IS(k, "process") && s->p < s->end && *s->p == '{')
-    return walk_object(j, "a process object", process_member, &r->service);
+    return tv_js_object(&j->js, "a process object", process_member, j, &r->service);
   return tv_js_skip_value(s);
 }
 
@@ -170,13 +126,14 @@ static int push_pend(jg_t *j, const pend_t *p) {
   return 0;
 }
 
-static int span_elem(jg_t *j, void *ctx) {
+static int span_elem(void *owner, void *ctx) {
+  jg_t *j = owner;
   (void)ctx;
   tv_jscan_t *s = &j->js;
   raw_span_t r;
   memset(&r, 0, sizeof r);
   r.at = s->p;
-  int rc = walk_object(j, "a span object '{'", span_member, &r);
+  int rc = tv_js_object(&j->js, "a span object '{'", span_member, j, &r);
   if (rc == TV_SCAN_EOF && !j->cut) j->cut = r.at;
   if (rc) return rc;
   tv_builder_t *b = j->b;
@@ -199,13 +156,13 @@ static int span_elem(jg_t *j, void *ctx) {
     p.embedded = true;
   } else if ((rc = tv_js_intern(s, &b->strings, &r.proc, &p.proc)) != 0)
     return rc;
-  p.sp.key = span_key(r.trace.s, r.span.s);
+  p.sp.key = tv_span_key(r.trace.s, r.span.s);
   /* the parent: the first CHILD_OF reference, else parentSpanID; every other
    * reference is a link */
   bool have_parent = false;
   for (size_t i = 0; i < r.n_refs; i++) {
     const ref_t *ref = &r.refs[i];
-    uint64_t k = span_key(ref->trace.present ? ref->trace.s : r.trace.s, ref->span.s);
+    uint64_t k = tv_span_key(ref->trace.present ? ref->trace.s : r.trace.s, ref->span.s);
     if (!k) continue;
     bool child_of = !ref->type.present || TV_KEY_IS(ref->type.s, "CHILD_OF");
     if (child_of && !have_parent) {
@@ -217,7 +174,7 @@ static int span_elem(jg_t *j, void *ctx) {
                         .name = child_of ? j->child_of : j->follows_from};
     if (p.sp.key && tv_builder_add_flow_mark(b, &m)) return oom(j);
   }
-  if (!have_parent && r.parent.s.len) p.sp.parent = span_key(r.trace.s, r.parent.s);
+  if (!have_parent && r.parent.s.len) p.sp.parent = tv_span_key(r.trace.s, r.parent.s);
   if (r.n_refs_dropped)
     tv_trace_warn(j->trace, (int64_t)off, "a span with more than %zu references: the rest are ignored",
                   sizeof r.refs / sizeof r.refs[0]);
@@ -275,7 +232,8 @@ typedef struct trace_ctx {
 
 static int trace_object(jg_t *j, bool top);
 
-static int data_elem(jg_t *j, void *ctx) {
+static int data_elem(void *owner, void *ctx) {
+  jg_t *j = owner;
   (void)ctx;
   return trace_object(j, false);
 }
@@ -298,7 +256,7 @@ static int processes(jg_t *j, procs_t *ps) {
     int rc = tv_js_key(s, &key);
     if (rc) return rc;
     tv_jstr_t service = {0};
-    if (s->p < s->end && *s->p == '{') rc = walk_object(j, "a process object", process_member, &service);
+    if (s->p < s->end && *s->p == '{') rc = tv_js_object(&j->js, "a process object", process_member, j, &service);
     else rc = tv_js_skip_value(s);
     if (rc) return rc;
     uint32_t id, svc;
@@ -322,13 +280,14 @@ static int processes(jg_t *j, procs_t *ps) {
   }
 }
 
-static int trace_member(jg_t *j, tv_str_t k, void *ctx) {
+static int trace_member(void *owner, tv_str_t k, void *ctx) {
+  jg_t *j = owner;
   trace_ctx_t *tc = ctx;
   tv_jscan_t *s = &j->js;
-  if (TV_KEY_IS(k, "spans")) return walk_array(j, "an array of spans '['", span_elem, NULL);
+  if (TV_KEY_IS(k, "spans")) return tv_js_array(&j->js, "an array of spans '['", span_elem, j, NULL);
   if (TV_KEY_IS(k, "processes")) return processes(j, &tc->procs);
   if (tc->top && TV_KEY_IS(k, "data") && s->p < s->end) {
-    if (*s->p == '[') return walk_array(j, "an array of traces '['", data_elem, NULL);
+    if (*s->p == '[') return tv_js_array(&j->js, "an array of traces '['", data_elem, j, NULL);
     if (*s->p == '{') return trace_object(j, false);
   }
   return tv_js_skip_value(s);
@@ -339,7 +298,7 @@ static int trace_member(jg_t *j, tv_str_t k, void *ctx) {
 static int trace_object(jg_t *j, bool top) {
   trace_ctx_t tc = {.top = top};
   size_t first = j->n_pend;
-  int rc = walk_object(j, top ? "'{' at the start of a Jaeger trace" : "a trace object '{'", trace_member, &tc);
+  int rc = tv_js_object(&j->js, top ? "'{' at the start of a Jaeger trace" : "a trace object '{'", trace_member, j, &tc);
   if (rc == 0 || rc == TV_SCAN_EOF) {
     int rrc = resolve(j, first, &tc.procs);
     if (rrc) rc = rrc;

@@ -20,6 +20,7 @@
  * Not handled: span events as instants (counted in the details panel),
  * base64 ids (hashed as they are, so they still match each other). */
 #include "traceview/json_scan.h"
+#include "traceview/span_ids.h"
 #include "traceview/reader.h"
 
 #include <stdio.h>
@@ -44,55 +45,6 @@ static int oom(jg_t *j) { return tv_error_set(j->js.err, TV_ENOMEM, j->js.file, 
 
 /* ---- object and array walks ---- */
 
-typedef int (*member_fn)(jg_t *j, tv_str_t key, void *ctx);
-typedef int (*elem_fn)(jg_t *j, void *ctx);
-
-/* The shared walks (json_scan.h) with this reader's typed callbacks. */
-typedef struct tramp {
-  member_fn member;
-  elem_fn elem;
-  void *ctx;
-} tramp_t;
-
-static int member_tramp(void *owner, tv_str_t key, void *t) {
-  return ((tramp_t *)t)->member(owner, key, ((tramp_t *)t)->ctx);
-}
-
-static int elem_tramp(void *owner, void *t) { return ((tramp_t *)t)->elem(owner, ((tramp_t *)t)->ctx); }
-
-static int walk_object(jg_t *j, const char *what, member_fn fn, void *ctx) {
-  return tv_js_object(&j->js, what, member_tramp, j, &(tramp_t){.member = fn, .ctx = ctx});
-}
-
-static int walk_array(jg_t *j, const char *what, elem_fn fn, void *ctx) {
-  return tv_js_array(&j->js, what, elem_tramp, j, &(tramp_t){.elem = fn, .ctx = ctx});
-}
-
-
-/* ---- ids ---- */
-
-static uint64_t id_hash(uint64_t h, tv_str_t s) {
-  size_t i = 0;
-  while (i + 1 < s.len && s.p[i] == '0') i++; /* "00ab" and "ab" are one id */
-  for (; i < s.len; i++) {
-    unsigned char ch = (unsigned char)s.p[i];
-    if (ch >= 'A' && ch <= 'Z') ch = (unsigned char)(ch + 32);
-    h = (h ^ ch) * UINT64_C(0x100000001b3);
-  }
-  return h;
-}
-
-/* the span key of (trace id, span id); 0 when there is no span id */
-static uint64_t span_key(tv_str_t trace, tv_str_t span) {
-  if (!span.len) return 0;
-  uint64_t h = id_hash(UINT64_C(0xcbf29ce484222325), trace);
-  h = (h ^ 0x1ff) * UINT64_C(0x100000001b3);
-  h = id_hash(h, span);
-  h ^= h >> 33;
-  h *= UINT64_C(0xff51afd7ed558ccd);
-  h ^= h >> 33;
-  return h ? h : 1;
-}
 
 /* ---- spans ---- */
 
@@ -109,24 +61,27 @@ typedef struct raw_span {
   uint64_t n_links_dropped;
 } raw_span_t;
 
-static int link_member(jg_t *j, tv_str_t k, void *ctx) {
+static int link_member(void *owner, tv_str_t k, void *ctx) {
+  jg_t *j = owner;
   link_t *l = ctx;
   if (TV_KEY_IS(k, "traceId")) return tv_js_string_or_skip(&j->js, &l->trace);
   if (TV_KEY_IS(k, "spanId")) return tv_js_string_or_skip(&j->js, &l->span);
   return tv_js_skip_value(&j->js);
 }
 
-static int link_elem(jg_t *j, void *ctx) {
+static int link_elem(void *owner, void *ctx) {
+  jg_t *j = owner;
   raw_span_t *r = ctx;
   link_t l = {0};
-  int rc = walk_object(j, "a link object '{'", link_member, &l);
+  int rc = tv_js_object(&j->js, "a link object '{'", link_member, j, &l);
   if (rc) return rc;
   if (r->n_links < sizeof r->links / sizeof r->links[0]) r->links[r->n_links++] = l;
   else r->n_links_dropped++;
   return 0;
 }
 
-static int span_member(jg_t *j, tv_str_t k, void *ctx) {
+static int span_member(void *owner, tv_str_t k, void *ctx) {
+  jg_t *j = owner;
   raw_span_t *r = ctx;
   tv_jscan_t *s = &j->js;
   if (TV_KEY_IS(k, "traceId")) return tv_js_string_or_skip(s, &r->trace);
@@ -136,7 +91,7 @@ static int span_member(jg_t *j, tv_str_t k, void *ctx) {
   if (TV_KEY_IS(k, "startTimeUnixNano")) return tv_js_number_or_skip(s, &r->start);
   if (TV_KEY_IS(k, "endTimeUnixNano")) return tv_js_number_or_skip(s, &r->end);
   if (TV_KEY_IS(k, "links") && s->p < s->end && *s->p == '[')
-    return walk_array(j, "an array of links", link_elem, r);
+    return tv_js_array(&j->js, "an array of links", link_elem, j, r);
   return tv_js_skip_value(s);
 }
 
@@ -152,13 +107,14 @@ static int push_pend(jg_t *j, const tv_span_t *p) {
   return 0;
 }
 
-static int span_elem(jg_t *j, void *ctx) {
+static int span_elem(void *owner, void *ctx) {
+  jg_t *j = owner;
   (void)ctx;
   tv_jscan_t *s = &j->js;
   raw_span_t r;
   memset(&r, 0, sizeof r);
   r.at = s->p;
-  int rc = walk_object(j, "a span object '{'", span_member, &r);
+  int rc = tv_js_object(&j->js, "a span object '{'", span_member, j, &r);
   if (rc == TV_SCAN_EOF && !j->cut) j->cut = r.at;
   if (rc) return rc;
   tv_builder_t *b = j->b;
@@ -177,11 +133,11 @@ static int span_elem(jg_t *j, void *ctx) {
   /* no end: a zero-length span; an end before the start: negative_duration (lanes.c) */
   sp.dur_ns = r.end.p ? end - sp.start_ns : 0;
   if ((rc = tv_js_intern(s, &b->strings, &r.name, &sp.name)) != 0) return rc;
-  sp.key = span_key(r.trace.s, r.span.s);
-  if (r.parent.s.len) sp.parent = span_key(r.trace.s, r.parent.s);
+  sp.key = tv_span_key(r.trace.s, r.span.s);
+  if (r.parent.s.len) sp.parent = tv_span_key(r.trace.s, r.parent.s);
   for (size_t i = 0; i < r.n_links && sp.key; i++) {
     const link_t *l = &r.links[i];
-    uint64_t k = span_key(l->trace.present ? l->trace.s : r.trace.s, l->span.s);
+    uint64_t k = tv_span_key(l->trace.present ? l->trace.s : r.trace.s, l->span.s);
     tv_flow_mark_t m = {.key = k, .to_span = sp.key, .ph = 'L', .off = off, .name = j->link};
     if (k && tv_builder_add_flow_mark(b, &m)) return oom(j);
   }
@@ -229,61 +185,69 @@ typedef struct attr {
   tv_jstr_t key, value;
 } attr_t;
 
-static int any_value_member(jg_t *j, tv_str_t k, void *ctx) {
+static int any_value_member(void *owner, tv_str_t k, void *ctx) {
+  jg_t *j = owner;
   if (TV_KEY_IS(k, "stringValue")) return tv_js_string_or_skip(&j->js, ctx);
   return tv_js_skip_value(&j->js);
 }
 
-static int attr_member(jg_t *j, tv_str_t k, void *ctx) {
+static int attr_member(void *owner, tv_str_t k, void *ctx) {
+  jg_t *j = owner;
   attr_t *a = ctx;
   tv_jscan_t *s = &j->js;
   if (TV_KEY_IS(k, "key")) return tv_js_string_or_skip(s, &a->key);
   if (TV_KEY_IS(k, "value") && s->p < s->end && *s->p == '{')
-    return walk_object(j, "an attribute value", any_value_member, &a->value);
+    return tv_js_object(&j->js, "an attribute value", any_value_member, j, &a->value);
   return tv_js_skip_value(s);
 }
 
-static int attr_elem(jg_t *j, void *ctx) {
+static int attr_elem(void *owner, void *ctx) {
+  jg_t *j = owner;
   tv_jstr_t *service = ctx;
   attr_t a = {0};
-  int rc = walk_object(j, "an attribute object '{'", attr_member, &a);
+  int rc = tv_js_object(&j->js, "an attribute object '{'", attr_member, j, &a);
   if (rc) return rc;
   if (TV_KEY_IS(a.key.s, "service.name") && !a.key.escaped && a.value.present) *service = a.value;
   return 0;
 }
 
-static int resource_member(jg_t *j, tv_str_t k, void *ctx) {
+static int resource_member(void *owner, tv_str_t k, void *ctx) {
+  jg_t *j = owner;
   tv_jscan_t *s = &j->js;
   if (TV_KEY_IS(k, "attributes") && s->p < s->end && *s->p == '[')
-    return walk_array(j, "an array of attributes", attr_elem, ctx);
+    return tv_js_array(&j->js, "an array of attributes", attr_elem, j, ctx);
   return tv_js_skip_value(s);
 }
 
-static int scope_member(jg_t *j, tv_str_t k, void *ctx) {
+static int scope_member(void *owner, tv_str_t k, void *ctx) {
+  jg_t *j = owner;
   (void)ctx;
   tv_jscan_t *s = &j->js;
-  if (TV_KEY_IS(k, "spans")) return walk_array(j, "an array of spans '['", span_elem, NULL);
+  if (TV_KEY_IS(k, "spans")) return tv_js_array(&j->js, "an array of spans '['", span_elem, j, NULL);
   return tv_js_skip_value(s);
 }
 
-static int scope_elem(jg_t *j, void *ctx) {
+static int scope_elem(void *owner, void *ctx) {
+  jg_t *j = owner;
   (void)ctx;
-  return walk_object(j, "a scope spans object '{'", scope_member, NULL);
+  return tv_js_object(&j->js, "a scope spans object '{'", scope_member, j, NULL);
 }
 
-static int rs_member(jg_t *j, tv_str_t k, void *ctx) {
+static int rs_member(void *owner, tv_str_t k, void *ctx) {
+  jg_t *j = owner;
   tv_jscan_t *s = &j->js;
   if (TV_KEY_IS(k, "resource") && s->p < s->end && *s->p == '{')
-    return walk_object(j, "a resource object", resource_member, ctx);
+    return tv_js_object(&j->js, "a resource object", resource_member, j, ctx);
   if (TV_KEY_IS(k, "scopeSpans") || TV_KEY_IS(k, "instrumentationLibrarySpans"))
-    return walk_array(j, "an array of scope spans '['", scope_elem, NULL);
+    return tv_js_array(&j->js, "an array of scope spans '['", scope_elem, j, NULL);
   return tv_js_skip_value(s);
 }
 
-static int rs_elem(jg_t *j, void *ctx) {
+static int rs_elem(void *owner, void *ctx) {
+  jg_t *j = owner;
   (void)ctx;
   tv_jstr_t service = {0};
-  int rc = walk_object(j, "a resource spans object '{'", rs_member, &service);
+  int rc = tv_js_object(&j->js, "a resource spans object '{'", rs_member, j, &service);
   if (rc == 0 || rc == TV_SCAN_EOF) {
     uint32_t id;
     int rrc = tv_js_intern(&j->js, &j->b->strings, &service, &id);
@@ -293,9 +257,10 @@ static int rs_elem(jg_t *j, void *ctx) {
   return rc;
 }
 
-static int top_member(jg_t *j, tv_str_t k, void *ctx) {
+static int top_member(void *owner, tv_str_t k, void *ctx) {
+  jg_t *j = owner;
   (void)ctx;
-  if (TV_KEY_IS(k, "resourceSpans")) return walk_array(j, "an array of resource spans '['", rs_elem, NULL);
+  if (TV_KEY_IS(k, "resourceSpans")) return tv_js_array(&j->js, "an array of resource spans '['", rs_elem, j, NULL);
   return tv_js_skip_value(&j->js);
 }
 
@@ -330,7 +295,7 @@ static int otlp_read(tv_trace_t *t, const tv_open_opts_t *opts, tv_builder_t **b
   j.link = tv_intern(&b->strings, tv_str("link", 4), NULL);
   j.unknown = tv_intern(&b->strings, tv_str("unknown_service", 15), NULL);
   if (j.link == UINT32_MAX || j.unknown == UINT32_MAX) rc = oom(&j);
-  if (rc == 0) rc = walk_object(&j, "'{' at the start of an OTLP JSON trace", top_member, NULL);
+  if (rc == 0) rc = tv_js_object(&j.js, "'{' at the start of an OTLP JSON trace", top_member, &j, NULL);
   if (rc == TV_SCAN_EOF) {
     if (!b->n_raw_events && !j.cut) {
       rc = tv_error_set(err, TV_ESYNTAX, t->map.path, (int64_t)t->map.len,
