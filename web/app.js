@@ -131,7 +131,10 @@ function setHeader(meta, info) {
   const facts = [
     meta.format,
     info && info.bytes != null ? formatBytes(info.bytes) : null,
-    c.samples ? formatCount(c.samples) + " samples" : formatCount(c.slices ?? 0) + " slices",
+    // folded stacks: the counts are the samples (lines are just distinct stacks)
+    meta.has_timeline === false && meta.sample_weight
+      ? formatCount(meta.sample_weight) + " samples"
+      : c.samples ? formatCount(c.samples) + " samples" : formatCount(c.slices ?? 0) + " slices",
     c.spans ? formatCount(c.spans) + " spans" : null,
     threads || !lanes ? threads + (threads === 1 ? " thread" : " threads") : null,
     lanes ? lanes + (lanes === 1 ? " lane" : " lanes") : null,
@@ -367,6 +370,7 @@ function openAnalysis(id, meta) {
       tooltip,
       an,
       sampleNs: meta.sample_ns || 0,
+      timed: meta.has_timeline !== false, // folded stacks: samples have no duration
       onChange: (push) => changed(push),
       onSearch: (text) => app.search && app.search.searchFor(text),
       onHighlightFrame: (frame, label) => {

@@ -257,7 +257,9 @@ export class FlameView {
     let text = "";
     if (t) {
       text = `${formatDuration(t.total[0])} in ${formatCount(t.n)} frames`;
-      if (this.o.sampleNs > 0) text = `${formatSamples(t.total[0], this.o.sampleNs)} (${formatDuration(t.total[0])}) in ${formatCount(t.n)} frames`;
+      if (this.o.sampleNs > 0)
+        text = `${formatSamples(t.total[0], this.o.sampleNs)}` +
+          (this.o.timed === false ? "" : ` (${formatDuration(t.total[0])})`) + ` in ${formatCount(t.n)} frames`;
       const m = this.marks && (this.marks.main || this.marks.callees);
       if (m && this.hl) {
         const pct = t.total[0] > 0 ? (100 * m.totalNs) / t.total[0] : 0;
@@ -296,7 +298,8 @@ export class FlameView {
       if (k > 0) nav.append(el("span", "crumb-sep", "›"));
       const last = k === chain.length - 1;
       const b = el(last ? "span" : "button", last ? "crumb current" : "crumb", i === 0 ? (fl.view === "inverted" ? "all (inverted)" : "all") : t.label(i));
-      b.title = t.label(i) + " · " + formatDuration(t.total[i]) + (this.o.sampleNs > 0 ? " · " + formatSamples(t.total[i], this.o.sampleNs) : "");
+      b.title = t.label(i) + (this.o.timed === false ? "" : " · " + formatDuration(t.total[i])) +
+        (this.o.sampleNs > 0 ? " · " + formatSamples(t.total[i], this.o.sampleNs) : "");
       if (!last) b.addEventListener("click", () => this.zoom(i));
       nav.append(b);
     });
