@@ -830,6 +830,12 @@ static int chrome_read(tv_trace_t *t, const tv_open_opts_t *opts, tv_builder_t *
   s.js.p = s.js.base + skip_bom_ws(s.js.base, t->map.len);
   s.next_progress = s.js.p + PROGRESS_STEP;
   int rc;
+  if (s.js.p == s.js.end) { /* detection says so first, unless the reader was forced */
+    tv_builder_free(b);
+    free(b);
+    return tv_error_set(err, TV_EFORMAT, t->map.path, (int64_t)t->map.len,
+                        "no trace events: the file is empty or holds only white space");
+  }
   if (*s.js.p == '[') {
     t->format = "chrome-json-array";
     rc = read_array(&s);
