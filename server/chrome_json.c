@@ -57,7 +57,7 @@ typedef struct raw_event {
   tv_jnum_t ts, dur, pid_num, tid_num, sort_index, count, avg_ms;
   tv_jstr_t pid_str, tid_str;
   tv_jnum_t id_num, bind_num;  /* async and flow ids: numbers or strings */
-  tv_jstr_t id_str, bind_str, scope, bp;
+  tv_jstr_t id_str, bind_str, scope;
   bool id2_global, flow_in, flow_out;
   const char *args_p, *args_e; /* span of the args object, or NULL */
 } raw_event_t;
@@ -172,7 +172,6 @@ static int parse_event(scan_t *s, raw_event_t *ev) {
     else if (TV_KEY_IS(k, "id")) rc = read_id_value(s, &ev->id_num, &ev->id_str);
     else if (TV_KEY_IS(k, "id2") && s->js.p < s->js.end && *s->js.p == '{') rc = parse_id2(s, ev);
     else if (TV_KEY_IS(k, "scope")) rc = tv_js_string_or_skip(&s->js, &ev->scope);
-    else if (TV_KEY_IS(k, "bp")) rc = tv_js_string_or_skip(&s->js, &ev->bp);
     else if (TV_KEY_IS(k, "bind_id")) rc = read_id_value(s, &ev->bind_num, &ev->bind_str);
     else if (TV_KEY_IS(k, "flow_in")) rc = read_bool(s, &ev->flow_in);
     else if (TV_KEY_IS(k, "flow_out")) rc = read_bool(s, &ev->flow_out);
@@ -239,6 +238,15 @@ static bool is_llvm_total(const raw_event_t *ev, int64_t ts) {
   return ts == 0 && ev->count.p && ev->name.s.len > 6 && memcmp(ev->name.s.p, "Total ", 6) == 0;
 }
 
+/* What a one-byte phase is, looked up once per event. */
+enum { PH_SKIPPED = 0, PH_TIMELINE, PH_ASYNC, PH_FLOW, PH_SAMPLE };
+static const unsigned char ph_kind[256] = {
+    ['X'] = PH_TIMELINE, ['B'] = PH_TIMELINE, ['E'] = PH_TIMELINE, ['i'] = PH_TIMELINE,
+    ['I'] = PH_TIMELINE, ['C'] = PH_TIMELINE, ['M'] = PH_TIMELINE,
+    ['b'] = PH_ASYNC, ['n'] = PH_ASYNC, ['e'] = PH_ASYNC, ['S'] = PH_ASYNC, ['F'] = PH_ASYNC,
+    ['s'] = PH_FLOW, ['t'] = PH_FLOW, ['f'] = PH_FLOW, ['P'] = PH_SAMPLE,
+};
+
 static int emit_event(scan_t *s, const raw_event_t *ev) {
   tv_builder_t *b = s->b;
   uint64_t off = (uint64_t)tv_js_off(&s->js, ev->at);
@@ -252,12 +260,13 @@ static int emit_event(scan_t *s, const raw_event_t *ev) {
     return tv_error_set(s->js.err, TV_ENOMEM, s->js.file, -1, "out of memory");
   if (ev->ph.s.len != 1) return 0;
   char ph = ev->ph.s.p[0];
-  if (ph == 'P') { /* samples: resolved after the scan (chrome_samples.c) */
+  int kind = ph_kind[(unsigned char)ph];
+  if (kind == PH_SAMPLE) { /* samples: resolved after the scan (chrome_samples.c) */
     if (tv_builder_add_revisit(b, off) != 0)
       return tv_error_set(s->js.err, TV_ENOMEM, s->js.file, -1, "out of memory");
     return 0;
   }
-  if (!strchr("XBEiICMbneSFstf", ph)) return 0; /* counted, skipped (T, p, O, N, D, ...) */
+  if (kind == PH_SKIPPED) return 0; /* counted, skipped (T, p, O, N, D, ...) */
 
   int rc;
   int64_t pid, tid, ts = 0, dur = 0;
@@ -311,14 +320,14 @@ static int emit_event(scan_t *s, const raw_event_t *ev) {
     return emit_counters(s, ev, pid, name, ts);
   }
 
-  if (strchr("bneSF", ph)) return emit_async(s, ev, ph, pid, name, ts, off);
+  if (kind == PH_ASYNC) return emit_async(s, ev, ph, pid, name, ts, off);
 
   tv_thread_t *th = tv_builder_thread(b, pid, tid);
   if (!th) return tv_error_set(s->js.err, TV_ENOMEM, s->js.file, -1, "out of memory");
   if (tid_name && !th->name) th->name = tid_name;
-  if (strchr("stf", ph) || (ev->flow_in || ev->flow_out)) {
+  if (kind == PH_FLOW || ev->flow_in || ev->flow_out) {
     if ((rc = emit_flow(s, ev, ph, pid, tid, name, ts, off)) != 0) return rc;
-    if (strchr("stf", ph)) return 0;
+    if (kind == PH_FLOW) return 0;
   }
   if (ph == 'i' || ph == 'I') {
     if (tv_builder_add_instant(b, th, ts, name, off))
@@ -363,19 +372,11 @@ static int emit_event(scan_t *s, const raw_event_t *ev) {
 
 /* ---- async slices and flows: keys matched after the merge (lanes.c) ---- */
 
-#define FNV_OFFSET UINT64_C(0xcbf29ce484222325)
-
-/* 64-bit FNV-1a of one part, then a separator byte: parts never run together. */
-static uint64_t key_part(uint64_t h, const void *data, size_t n) {
-  const unsigned char *p = data;
-  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * UINT64_C(0x100000001b3);
-  return (h ^ 0xff) * UINT64_C(0x100000001b3);
-}
 
 static uint64_t key_id(uint64_t h, const tv_jnum_t *num, const tv_jstr_t *str) {
-  if (str->present) return key_part(h, str->s.p, str->s.len);
-  if (num->p) return key_part(h, num->p, (size_t)(num->e - num->p));
-  return key_part(h, "", 0);
+  if (str->present) return tv_hash64_part(h, str->s.p, str->s.len);
+  if (num->p) return tv_hash64_part(h, num->p, (size_t)(num->e - num->p));
+  return tv_hash64_part(h, "", 0);
 }
 
 /* b/e/n (nestable) and S/F (legacy): keyed by kind, category, id, scope, and
@@ -387,12 +388,12 @@ static int emit_async(scan_t *s, const raw_event_t *ev, char ph, int64_t pid, ui
   int rc;
   if ((rc = intern_jstr(s, &ev->cat, &cat_id)) != 0) return rc;
   if ((rc = intern_jstr(s, &ev->detail, &detail)) != 0) return rc;
-  uint64_t key = key_part(FNV_OFFSET, (ph == 'S' || ph == 'F') ? "S" : "b", 1);
-  key = key_part(key, ev->cat.s.p, ev->cat.present ? ev->cat.s.len : 0);
+  uint64_t key = tv_hash64_part(TV_HASH64_START, (ph == 'S' || ph == 'F') ? "S" : "b", 1);
+  key = tv_hash64_part(key, ev->cat.s.p, ev->cat.present ? ev->cat.s.len : 0);
   key = (ev->id_str.present || ev->id_num.p) ? key_id(key, &ev->id_num, &ev->id_str)
-                                               : key_part(key, ev->name.s.p, ev->name.s.len);
-  key = key_part(key, ev->scope.s.p, ev->scope.present ? ev->scope.s.len : 0);
-  if (!ev->id2_global) key = key_part(key, &pid, sizeof pid);
+                                               : tv_hash64_part(key, ev->name.s.p, ev->name.s.len);
+  key = tv_hash64_part(key, ev->scope.s.p, ev->scope.present ? ev->scope.s.len : 0);
+  if (!ev->id2_global) key = tv_hash64_part(key, &pid, sizeof pid);
   tv_async_mark_t m = {.pid = pid, .ts_ns = ts, .key = key | 1, .name = name, .detail = detail,
                        .cat = tv_builder_cat(b, cat_id), .ph = ph, .off = off};
   if (tv_builder_add_async(b, &m) != 0)
@@ -405,12 +406,12 @@ static int emit_async(scan_t *s, const raw_event_t *ev, char ph, int64_t pid, ui
 static int emit_flow(scan_t *s, const raw_event_t *ev, char ph, int64_t pid, int64_t tid,
                      uint32_t name, int64_t ts, uint64_t off) {
   uint64_t key;
-  if (strchr("stf", ph)) {
-    key = key_id(key_part(FNV_OFFSET, "v1", 2), &ev->id_num, &ev->id_str);
-    key = key_part(key, ev->scope.s.p, ev->scope.present ? ev->scope.s.len : 0);
+  if (ph_kind[(unsigned char)ph] == PH_FLOW) {
+    key = key_id(tv_hash64_part(TV_HASH64_START, "v1", 2), &ev->id_num, &ev->id_str);
+    key = tv_hash64_part(key, ev->scope.s.p, ev->scope.present ? ev->scope.s.len : 0);
   } else {
     if (!ev->bind_str.present && !ev->bind_num.p) return 0;
-    key = key_id(key_part(FNV_OFFSET, "v2", 2), &ev->bind_num, &ev->bind_str);
+    key = key_id(tv_hash64_part(TV_HASH64_START, "v2", 2), &ev->bind_num, &ev->bind_str);
     ph = ev->flow_in && ev->flow_out ? 't' : ev->flow_out ? 's' : 'f';
   }
   tv_flow_mark_t m = {.pid = pid, .tid = tid, .ts_ns = ts, .key = key | 1, .name = name,
@@ -796,17 +797,8 @@ eof:
   return 0;
 }
 
-static size_t skip_bom_ws(const char *p, size_t len) {
-  size_t i = 0;
-  if (len >= 3 && (unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbb &&
-      (unsigned char)p[2] == 0xbf)
-    i = 3;
-  while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')) i++;
-  return i;
-}
-
 static int chrome_probe(const char *p, size_t len) {
-  size_t i = skip_bom_ws(p, len);
+  size_t i = tv_js_skip_bom_ws(p, len);
   if (i >= len) return 0;
   if (p[i] == '[') return 80;
   if (p[i] != '{') return 0;
@@ -827,7 +819,7 @@ static int chrome_read(tv_trace_t *t, const tv_open_opts_t *opts, tv_builder_t *
   scan_t s = {.js = {.base = t->map.base, .end = t->map.base + t->map.len,
                      .file = t->map.path, .err = err},
               .b = b, .trace = t, .opts = opts};
-  s.js.p = s.js.base + skip_bom_ws(s.js.base, t->map.len);
+  s.js.p = s.js.base + tv_js_skip_bom_ws(s.js.base, t->map.len);
   s.next_progress = s.js.p + PROGRESS_STEP;
   int rc;
   if (s.js.p == s.js.end) { /* detection says so first, unless the reader was forced */

@@ -40,7 +40,6 @@ typedef struct profile {
 } profile_t;
 
 typedef struct ctx {
-  tv_trace_t *trace;
   tv_builder_t *b;
   tv_jscan_t js;
   tv_error_t scan_err;
@@ -49,17 +48,14 @@ typedef struct ctx {
   psample_t *samples; size_t n_samples, cap_samples;
   profile_t *profiles; size_t n_profiles, cap_profiles;
   uint64_t skipped; int64_t first_skipped;
-  bool oom;
 } ctx_t;
 
 /* ---- small helpers ---- */
 
-static uint64_t hash_part(uint64_t h, const char *p, size_t n) {
-  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * UINT64_C(0x100000001b3);
-  return ((h ^ 0xff) * UINT64_C(0x100000001b3)) | 1; /* never 0: 0 means "none" */
-}
+/* never 0: 0 means "none" */
+static uint64_t hash_part(uint64_t h, const void *p, size_t n) { return tv_hash64_part(h, p, n) | 1; }
 
-static uint64_t hash_int(uint64_t h, int64_t v) { return hash_part(h, (const char *)&v, sizeof v); }
+static uint64_t hash_int(uint64_t h, int64_t v) { return hash_part(h, &v, sizeof v); }
 
 #define GROW(arr, n, cap)                                                        \
   ((n) < (cap) ? 0 : grow((void **)&(arr), &(cap), sizeof *(arr)))
@@ -507,8 +503,8 @@ static int emit(ctx_t *c) {
       frames[a] = frames[b];
       frames[b] = t;
     }
-    tv_thread_t *th = tv_builder_thread(c->b, s->pid, TV_LANE_TID_BASE +
-        ((int64_t)TV_THREAD_SAMPLES << 40) + (s->tid & ((INT64_C(1) << 40) - 1)));
+    tv_thread_t *th = tv_builder_thread(
+        c->b, s->pid, tv_lane_tid(TV_THREAD_SAMPLES, s->tid & ((INT64_C(1) << 40) - 1)));
     if (th && !th->kind) {
       static const char label[] = "CPU samples";
       th->kind = TV_THREAD_SAMPLES;
@@ -528,7 +524,7 @@ int tv_chrome_samples(tv_trace_t *t, tv_builder_t *builders, size_t n, const cha
   size_t revisits = 0;
   for (size_t i = 0; i < n; i++) revisits += builders[i].n_revisit;
   if (!revisits && !samples) return 0;
-  ctx_t c = {.trace = t, .b = &builders[n - 1]};
+  ctx_t c = {.b = &builders[n - 1]};
   c.js = (tv_jscan_t){.base = t->map.base, .end = t->map.base + t->map.len,
                       .file = t->map.path, .err = &c.scan_err};
   int rc = 0;

@@ -92,9 +92,8 @@ static json_t *info_json(const tv_trace_t *t) {
         "sort_index", th->has_sort_index ? json_integer(th->sort_index) : json_null(),
         "slices", (json_int_t)th->slices.n, "instants", (json_int_t)th->instants.n,
         "max_depth", (json_int_t)th->max_depth));
-    static const char *const kinds[] = {"thread", "async", "spans", "samples"};
     json_t *last = json_array_get(threads, json_array_size(threads) - 1);
-    json_object_set_new(last, "kind", json_string(kinds[th->kind < TV_THREAD_KINDS ? th->kind : 0]));
+    json_object_set_new(last, "kind", json_string(tv_thread_kind_name(th->kind)));
     json_object_set_new(last, "samples", json_integer((json_int_t)th->samples.n));
   }
   json_object_set_new(root, "threads", threads);

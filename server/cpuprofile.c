@@ -571,18 +571,11 @@ out:
   return rc;
 }
 
-static size_t skip_bom_ws(const char *p, size_t len) {
-  size_t i = 0;
-  if (len >= 3 && (unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbb && (unsigned char)p[2] == 0xbf) i = 3;
-  while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')) i++;
-  return i;
-}
-
 /* Above the Chrome reader's 10 for any '{', below its 90 for "traceEvents" or
  * "ph" (a Chrome trace's ProfileChunk events hold "nodes" and "timeDeltas"
  * too, and must stay Chrome's). */
 static int cpuprofile_probe(const char *p, size_t len) {
-  size_t i = skip_bom_ws(p, len);
+  size_t i = tv_js_skip_bom_ws(p, len);
   if (i >= len || p[i] != '{') return 0;
   size_t w = len - i < 65536 ? len - i : 65536;
   const char *q = p + i;
@@ -605,7 +598,7 @@ static int cpuprofile_read(tv_trace_t *t, const tv_open_opts_t *opts, tv_builder
   }
   cp_t c = {.js = {.base = t->map.base, .end = t->map.base + t->map.len, .file = t->map.path, .err = err},
             .trace = t, .b = b};
-  c.js.p = c.js.base + skip_bom_ws(c.js.base, t->map.len);
+  c.js.p = c.js.base + tv_js_skip_bom_ws(c.js.base, t->map.len);
   t->format = "cpuprofile";
   int rc = read_top(&c);
   if (rc == TV_SCAN_EOF) {

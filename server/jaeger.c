@@ -308,16 +308,9 @@ static int trace_object(jg_t *j, bool top) {
   return rc;
 }
 
-static size_t skip_bom_ws(const char *p, size_t len) {
-  size_t i = 0;
-  if (len >= 3 && (unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbb && (unsigned char)p[2] == 0xbf) i = 3;
-  while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')) i++;
-  return i;
-}
-
 /* Above Chrome's 10 for any '{', below its 90 for "traceEvents"/"ph". */
 static int jaeger_probe(const char *p, size_t len) {
-  size_t i = skip_bom_ws(p, len);
+  size_t i = tv_js_skip_bom_ws(p, len);
   if (i >= len || p[i] != '{') return 0;
   size_t w = len - i < 65536 ? len - i : 65536;
   const char *q = p + i;
@@ -336,7 +329,7 @@ static int jaeger_read(tv_trace_t *t, const tv_open_opts_t *opts, tv_builder_t *
   }
   jg_t j = {.js = {.base = t->map.base, .end = t->map.base + t->map.len, .file = t->map.path, .err = err},
             .trace = t, .b = b};
-  j.js.p = j.js.base + skip_bom_ws(j.js.base, t->map.len);
+  j.js.p = j.js.base + tv_js_skip_bom_ws(j.js.base, t->map.len);
   t->format = "jaeger";
   int rc = 0;
   j.follows_from = tv_intern(&b->strings, tv_str("FOLLOWS_FROM", 12), NULL);

@@ -480,3 +480,12 @@ int tv_js_array(tv_jscan_t *s, const char *what, tv_js_element_fn fn, void *owne
     if (s->p >= s->end) return TV_SCAN_EOF;
   }
 }
+
+size_t tv_js_skip_bom_ws(const char *p, size_t len) {
+  size_t i = 0;
+  if (len >= 3 && (unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbb &&
+      (unsigned char)p[2] == 0xbf)
+    i = 3;
+  while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')) i++;
+  return i;
+}

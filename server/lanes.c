@@ -192,10 +192,6 @@ static bool key_map_get(const key_map_t *m, uint64_t key, size_t *out) {
   return false;
 }
 
-static int64_t lane_tid(uint8_t kind, size_t lane) {
-  return TV_LANE_TID_BASE + ((int64_t)kind << 40) + (int64_t)lane;
-}
-
 /* A binary min-heap of lane numbers, ordered by number (free lanes) or by
  * the end of the lane's outermost open interval (busy lanes). */
 typedef struct lane_heap {
@@ -277,7 +273,7 @@ static int place_group(tv_tables_t *t, const size_t *order, size_t n, const key_
   }
   /* Lane threads, named "async" / "spans", then "async 2", ... */
   for (size_t l = 0; l < n_lanes; l++) {
-    tv_thread_t *th = tv_builder_thread(t, g0->pid, lane_tid(g0->kind, l));
+    tv_thread_t *th = tv_builder_thread(t, g0->pid, tv_lane_tid(g0->kind, l));
     if (!th) goto out;
     th->kind = g0->kind;
     th->listed = true;
@@ -336,9 +332,9 @@ static int match_flows(tv_tables_t *t, const key_map_t *keys, const uint32_t *la
       continue;
     }
     const tv_span_t *a = &t->spans[from], *b = &t->spans[to];
-    tv_flow_t fl = {.from_pid = a->pid, .from_tid = lane_tid(a->kind, lane_of[from]),
+    tv_flow_t fl = {.from_pid = a->pid, .from_tid = tv_lane_tid(a->kind, lane_of[from]),
                     .from_ts = a->start_ns, .to_pid = b->pid,
-                    .to_tid = lane_tid(b->kind, lane_of[to]), .to_ts = b->start_ns,
+                    .to_tid = tv_lane_tid(b->kind, lane_of[to]), .to_ts = b->start_ns,
                     .name = f->name, .off = f->off};
     if (tv_builder_add_flow(t, &fl) != 0) goto out;
   }
@@ -402,7 +398,7 @@ int tv_lanes_build(tv_tables_t *t, int64_t end_of_trace) {
   }
   for (size_t i = 0; i < n; i++) {
     const tv_span_t *sp = &t->spans[i];
-    tv_thread_t *th = tv_builder_thread(t, sp->pid, lane_tid(sp->kind, lane_of[i]));
+    tv_thread_t *th = tv_builder_thread(t, sp->pid, tv_lane_tid(sp->kind, lane_of[i]));
     if (!th || tv_builder_add_slice(t, th, sp->start_ns, sp->dur_ns, sp->name, sp->detail,
                                     sp->cat, sp->off) != 0)
       goto out;

@@ -264,16 +264,9 @@ static int top_member(void *owner, tv_str_t k, void *ctx) {
   return tv_js_skip_value(&j->js);
 }
 
-static size_t skip_bom_ws(const char *p, size_t len) {
-  size_t i = 0;
-  if (len >= 3 && (unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbb && (unsigned char)p[2] == 0xbf) i = 3;
-  while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')) i++;
-  return i;
-}
-
 /* Above Chrome's 10 for any '{' and Jaeger's 60, below Chrome's 90. */
 static int otlp_probe(const char *p, size_t len) {
-  size_t i = skip_bom_ws(p, len);
+  size_t i = tv_js_skip_bom_ws(p, len);
   if (i >= len || p[i] != '{') return 0;
   size_t w = len - i < 65536 ? len - i : 65536;
   if (memmem(p + i, w, "\"resourceSpans\"", 15)) return 70;
@@ -289,7 +282,7 @@ static int otlp_read(tv_trace_t *t, const tv_open_opts_t *opts, tv_builder_t **b
   }
   ot_t j = {.js = {.base = t->map.base, .end = t->map.base + t->map.len, .file = t->map.path, .err = err},
             .trace = t, .b = b};
-  j.js.p = j.js.base + skip_bom_ws(j.js.base, t->map.len);
+  j.js.p = j.js.base + tv_js_skip_bom_ws(j.js.base, t->map.len);
   t->format = "otlp";
   int rc = 0;
   j.link = tv_intern(&b->strings, tv_str("link", 4), NULL);

@@ -96,10 +96,9 @@ static int build_tracks_and_meta(tv_served_t *s) {
       s->tracks[track] = (tv_track_t){false, (uint32_t)i};
       s->track_of_thread[i] = (int64_t)track;
       /* lanes of async slices or spans are slice tracks like threads */
-      static const char *const lanes[] = {NULL, "async", "spans", "samples"};
       json_array_append_new(jtracks, json_pack("{s:I, s:s, s:o, s:I, s:o, s:o, s:I, s:I, s:I, s:I}",
           "track", (json_int_t)track, "kind", "thread",
-          "lane", th->kind && th->kind < TV_THREAD_KINDS ? json_string(lanes[th->kind]) : json_null(),
+          "lane", th->kind ? json_string(tv_thread_kind_name(th->kind)) : json_null(),
           "tid", (json_int_t)tv_thread_shown_tid(th),
           "name", str_or_null(st, th->name),
           "sort_index", th->has_sort_index ? json_integer(th->sort_index) : json_null(),

@@ -41,6 +41,16 @@ typedef struct tv_jnum {
   const char *p, *e; /* token bytes; p == NULL when absent */
 } tv_jnum_t;
 
+/** 64-bit FNV-1a of one part of a key, then a separator byte, so parts never
+ *  run together (Chrome async, flow and profile keys); start from
+ *  TV_HASH64_START */
+#define TV_HASH64_START UINT64_C(0xcbf29ce484222325)
+static inline uint64_t tv_hash64_part(uint64_t h, const void *data, size_t n) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * UINT64_C(0x100000001b3);
+  return (h ^ 0xff) * UINT64_C(0x100000001b3);
+}
+
 #define TV_KEY_IS(k, lit) ((k).len == sizeof(lit) - 1 && memcmp((k).p, lit, sizeof(lit) - 1) == 0)
 
 static inline int64_t tv_js_off(const tv_jscan_t *s, const char *p) { return (int64_t)(p - s->base); }
@@ -104,6 +114,10 @@ int tv_js_key(tv_jscan_t *s, tv_jstr_t *key);
 int tv_js_string_or_skip(tv_jscan_t *s, tv_jstr_t *out);
 /** a number or a string holding one; anything else skipped */
 int tv_js_number_or_skip(tv_jscan_t *s, tv_jnum_t *out);
+
+/** bytes of a UTF-8 byte order mark and white space at the start of p[0..len):
+ *  where a JSON reader's probe and scan begin */
+size_t tv_js_skip_bom_ws(const char *p, size_t len);
 
 /* Walks: the object (or array) at s->p, calling fn for each member (key and
  * s->p at its value) or element (s->p at it); fn must consume the value and

@@ -127,6 +127,17 @@ typedef struct tv_thread {
   struct tv_sample_run *run; /* builder only */
 } tv_thread_t;
 
+/** "thread", "async", "spans" or "samples" */
+static inline const char *tv_thread_kind_name(uint8_t kind) {
+  static const char *const names[TV_THREAD_KINDS] = {"thread", "async", "spans", "samples"};
+  return names[kind < TV_THREAD_KINDS ? kind : 0];
+}
+
+/** the tid of row n of a kind of lane (n < 2^40); tv_thread_shown_tid undoes it */
+static inline int64_t tv_lane_tid(uint8_t kind, int64_t n) {
+  return TV_LANE_TID_BASE + ((int64_t)kind << 40) + n;
+}
+
 /** the tid to show: a lane's number (from 0) for lane threads */
 static inline int64_t tv_thread_shown_tid(const tv_thread_t *th) {
   return th->kind ? th->tid - TV_LANE_TID_BASE - ((int64_t)th->kind << 40) : th->tid;
