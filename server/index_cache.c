@@ -58,7 +58,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CACHE_VERSION 1u
+#define CACHE_VERSION 2u /* 2: index_seconds moved to the header */
 #define CHUNK (1u << 20)    /* raw bytes per chunk at most */
 #define BATCH 16            /* chunks compressed per round when saving */
 #define EDGE (64u << 10)    /* bytes hashed at each end of the trace */
@@ -80,6 +80,9 @@ typedef struct header {
   uint64_t meta_bytes;   /* raw bytes of the meta segment */
   uint64_t raw_bytes;    /* raw bytes of all segments */
   uint64_t payload_hash; /* over the chunk hashes in order */
+  double index_seconds;  /* of the original indexing: a measurement, kept out of
+                            the compressed payload so the same trace always
+                            gives the same cache bytes and size */
   uint64_t header_hash;  /* of the bytes above */
 } header_t;
 
@@ -371,7 +374,6 @@ static void write_meta(buf_t *b, const tv_trace_t *tr, size_t first_warning,
   put(b, tr->display_time_unit, sizeof tr->display_time_unit);
   uint8_t truncated = tr->truncated;
   PUT(b, truncated);
-  PUT(b, tr->index_seconds);
   uint32_t n_warn = tr->n_warnings > first_warning ? (uint32_t)(tr->n_warnings - first_warning) : 0;
   PUT(b, n_warn);
   for (size_t i = first_warning; i < tr->n_warnings; i++) {
@@ -606,6 +608,7 @@ int tv_index_cache_save(const tv_trace_t *tr, size_t first_warning, const char *
   h.edge_hash = key->edge_hash;
   h.path_len = (uint32_t)strlen(key->path);
   h.meta_bytes = meta.len;
+  h.index_seconds = tr->index_seconds;
   if (write_all(fd, &h, sizeof h) || write_all(fd, key->path, h.path_len)) goto io_error;
 
   /* Segment -1 is the meta buffer; then the columns. */
@@ -748,7 +751,6 @@ static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, 
   get(b, unit, sizeof unit);
   uint8_t truncated = 0, no_timeline = 0;
   GET(b, truncated);
-  GET(b, tr->index_seconds);
   uint32_t n_warn = 0;
   GET(b, n_warn);
   for (uint32_t i = 0; i < n_warn && !b->bad; i++) {
@@ -964,6 +966,7 @@ int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *k
   char *str_bytes = NULL;
   uint64_t n_str_bytes = 0, expect = 0;
   uint32_t n_strings = 0;
+  t->index_seconds = h.index_seconds;
   if (read_meta(&meta, t, h.raw_bytes, &lens, &str_bytes, &n_str_bytes, &n_strings, &expect, why,
                 why_cap) != 0)
     goto out;

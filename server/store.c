@@ -357,13 +357,33 @@ int tv_builder_add_revisit(tv_builder_t *b, uint64_t off) {
 
 int tv_builder_add_flow(tv_builder_t *b, const tv_flow_t *flow) {
   if (GROW_ARRAY(b->flows, b->n_flows, b->cap_flows) != 0) return TV_ENOMEM;
-  b->flows[b->n_flows++] = *flow;
+  tv_flow_t *d = &b->flows[b->n_flows++]; /* zeroed padding: see tv_builder_add_total */
+  memset(d, 0, sizeof *d);
+  d->from_pid = flow->from_pid;
+  d->from_tid = flow->from_tid;
+  d->from_ts = flow->from_ts;
+  d->to_pid = flow->to_pid;
+  d->to_tid = flow->to_tid;
+  d->to_ts = flow->to_ts;
+  d->name = flow->name;
+  d->off = flow->off;
   return 0;
 }
 
+/* Tables of structs are written to the index cache as they are: rows are
+ * zeroed and filled field by field so padding bytes are zero too, and the
+ * same trace always gives the same cache file. */
 int tv_builder_add_total(tv_builder_t *b, const tv_llvm_total_t *total) {
   if (GROW_ARRAY(b->totals, b->n_totals, b->cap_totals) != 0) return TV_ENOMEM;
-  b->totals[b->n_totals++] = *total;
+  tv_llvm_total_t *d = &b->totals[b->n_totals++];
+  memset(d, 0, sizeof *d);
+  d->name = total->name;
+  d->pid = total->pid;
+  d->tid = total->tid;
+  d->dur_ns = total->dur_ns;
+  d->count = total->count;
+  d->avg_ms = total->avg_ms;
+  d->off = total->off;
   return 0;
 }
 
