@@ -104,10 +104,11 @@ class Hammer:
                 path = "/api/traces/%s/event?track=%d&id=%d" % (tid, tr, eid)
             else:
                 path = tiles[i % len(tiles)]
+            sent = time.monotonic()
             try:
                 st, body = get(port, path)
                 with self.lock:
-                    self.statuses.append((path, st, body))
+                    self.statuses.append((path, st, body, sent))
             except Exception as e:
                 with self.lock:
                     self.errors.append("%s: %s" % (path, e))
@@ -135,12 +136,14 @@ def part_a(tv, gen_trace, work):
         h = Hammer(port, tid, events, tiles)
         time.sleep(1.0)
         os.truncate(trace, size // 2)
-        t_cut = len(h.statuses)
+        cut_at = time.monotonic()
         time.sleep(1.5)
         h.finish()
         check(p.poll() is None, "the server is still running after the truncation")
         check(not h.errors, "no connection errors while truncating", h.errors[:3])
-        after = h.statuses[t_cut + 12:]  # requests in flight at the cut may have read before it
+        # requests sent once the truncation returned (ones in flight at the cut
+        # may have read before it)
+        after = [s for s in h.statuses if s[3] > cut_at]
         ev_after = [s for s in after if "/event?" in s[0]]
         tile_after = [s for s in after if "/tile?" in s[0]]
         check(ev_after and all(s[1] == 410 for s in ev_after),
