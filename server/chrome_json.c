@@ -19,6 +19,7 @@
  * Scanner functions return 0, TV_SCAN_EOF when the input ends inside what they
  * read (a truncated trace), or a negative TV_E* code with err filled. */
 #include "traceview/chrome_samples.h"
+#include "traceview/selftrace.h"
 #include "traceview/json_scan.h"
 #include "traceview/reader.h"
 #include "traceview/str.h"
@@ -514,7 +515,14 @@ typedef struct chunk {
 
 static void chunk_work(uv_work_t *w) {
   chunk_t *c = w->data;
+  uint64_t ph = tv_self_begin();
   c->rc = scan_event_list(&c->s, &c->outcome, &c->cut);
+  tv_self_end(ph, "scan chunk", NULL);
+  /* Sorting here, in parallel, leaves tv_store_build a merge of sorted runs. */
+  ph = tv_self_begin();
+  if (c->rc == 0 && tv_builder_presort(c->s.b) != 0)
+    c->rc = tv_error_set(c->s.js.err, TV_ENOMEM, c->s.js.file, -1, "out of memory");
+  tv_self_end(ph, "presort chunk", NULL);
 }
 
 static void chunk_done(uv_work_t *w, int status) {

@@ -1,6 +1,7 @@
 /* served.c: a trace as the server holds it: the index plus what the API needs
  * on top (LOD pyramids, track numbering, overview, cached metadata). */
 #include "traceview/server.h"
+#include "traceview/selftrace.h"
 #include "traceview/demangle.h"
 
 #include <jansson.h>
@@ -195,15 +196,19 @@ void tv_served_index(tv_served_t *s) {
   s->lods = calloc(st->t.n_threads + 1, sizeof *s->lods);
   s->display = calloc(st->t.strings.n + 1, sizeof *s->display);
   rc = (s->lods && s->display) ? 0 : TV_ENOMEM;
+  uint64_t ph = tv_self_begin();
   for (size_t i = 0; i < st->t.n_threads && rc == 0; i++)
     rc = tv_lod_build(&s->lods[i], &st->t.threads[i], st->min_ns, span);
+  tv_self_end(ph, "build pyramids", NULL);
   if (rc == 0) rc = build_tracks_and_meta(s);
   if (rc) {
     tv_error_set(&s->err, rc, s->path, -1, "out of memory while preparing the trace");
     atomic_store_explicit(&s->state, TV_SERVED_ERROR, memory_order_release);
     return;
   }
+  ph = tv_self_begin();
   build_overview(s);
+  tv_self_end(ph, "build overview", NULL);
   atomic_store_explicit(&s->done_bytes, s->trace.map.len, memory_order_relaxed);
   atomic_store_explicit(&s->state, TV_SERVED_READY, memory_order_release);
 }

@@ -18,7 +18,10 @@
  * Columns grow with realloc: glibc moves large blocks with mremap, so spare
  * capacity costs address space, not resident memory. */
 #include "traceview/store.h"
+#include "traceview/selftrace.h"
+#include "traceview/order.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -139,6 +142,7 @@ int tv_builder_init(tv_builder_t *b) {
 
 static void thread_free(tv_thread_t *th) {
   free(th->depth_begin);
+  free(th->presorted);
   slices_free(&th->slices);
   instants_free(&th->instants);
   instants_free(&th->samples);
@@ -433,6 +437,23 @@ static int append_instants(tv_instants_t *dst, const tv_instants_t *in, const ui
 static int append_thread(tv_thread_t *dst, tv_thread_t *src, const uint32_t *map,
                          const uint16_t *cat_map) {
   const tv_slices_t *s = &src->slices;
+  /* Sorted runs stay known while every row so far is in one. */
+  if (s->n && dst->n_presorted == dst->slices.n && src->n_presorted == s->n) {
+    uint32_t *grown = realloc(dst->presorted, (dst->slices.n + s->n) * sizeof *grown);
+    if (!grown) return TV_ENOMEM;
+    dst->presorted = grown;
+    for (size_t i = 0; i < s->n; i++)
+      grown[dst->n_presorted + i] = (uint32_t)dst->slices.n + src->presorted[i];
+    dst->n_presorted += s->n;
+  } else if (s->n) {
+    free(dst->presorted);
+    dst->presorted = NULL;
+    dst->n_presorted = 0;
+  }
+  free(src->presorted);
+  src->presorted = NULL;
+  src->n_presorted = 0;
+  if (dst->slices.n + s->n > UINT32_MAX) return TV_ENOMEM;
   if (slices_reserve(&dst->slices, dst->slices.n + s->n) != 0) return TV_ENOMEM;
   for (size_t i = 0; i < s->n; i++) {
     size_t j = dst->slices.n++;
@@ -558,24 +579,208 @@ out:
   return rc;
 }
 
-/* ------------------------------------------------- matching and nesting */
+/* ------------------------------------------------------------ ordering */
 
-typedef struct sort_key {
-  int64_t a, b;  /* primary, secondary */
-  uint64_t c;    /* tie-break */
-  size_t idx;
-} sort_key_t;
-
-static int cmp_key(const void *x, const void *y) {
-  const sort_key_t *p = x, *q = y;
-  if (p->a != q->a) return p->a < q->a ? -1 : 1;
-  if (p->b != q->b) return p->b < q->b ? -1 : 1;
-  if (p->c != q->c) return p->c < q->c ? -1 : 1;
-  /* Full ties keep input order: qsort is not stable, and a sampled stack's
-   * frames share start, duration and offset (samples.c adds them outermost
-   * first so that this order nests them). */
-  return p->idx < q->idx ? -1 : p->idx > q->idx;
+/* Slices order by (start, longer first, byte offset), then row (stable):
+ * outer slices come before the slices they contain. */
+static inline int slice_cmp(const tv_slices_t *s, size_t a, size_t b) {
+  if (s->start_ns[a] != s->start_ns[b]) return s->start_ns[a] < s->start_ns[b] ? -1 : 1;
+  if (s->dur_ns[a] != s->dur_ns[b]) return s->dur_ns[a] > s->dur_ns[b] ? -1 : 1;
+  if (s->off[a] != s->off[b]) return s->off[a] < s->off[b] ? -1 : 1;
+  return 0;
 }
+
+/* Rows sorted by timestamp (stable) into order; rows must fit 32 bits (the
+ * pyramid and flame trees number rows in 32 bits too). */
+static int time_order(const int64_t *ts, size_t n, uint32_t *order) {
+  if (n > UINT32_MAX) return TV_ENOMEM;
+  tv_order_item_t *items = malloc(n * sizeof *items), *tmp = malloc(n * sizeof *tmp);
+  if (!items || !tmp) {
+    free(items);
+    free(tmp);
+    return TV_ENOMEM;
+  }
+  int64_t lo = INT64_MAX;
+  for (size_t i = 0; i < n; i++)
+    if (ts[i] < lo) lo = ts[i];
+  for (size_t i = 0; i < n; i++) items[i] = (tv_order_item_t){tv_order_key(ts[i], lo), i};
+  tv_radix_sort(items, tmp, n);
+  for (size_t i = 0; i < n; i++) order[i] = (uint32_t)items[i].row;
+  free(items);
+  free(tmp);
+  return 0;
+}
+
+/* Within runs of equal start (from a stable sort by start), orders rows by
+ * the rest of slice_cmp, then row. Such runs are short: nested slices that
+ * begin together, zero-length marks. */
+static void order_equal_starts(const tv_slices_t *s, uint32_t *order, size_t n) {
+  for (size_t a = 0, b; a < n; a = b) {
+    for (b = a + 1; b < n && s->start_ns[order[b]] == s->start_ns[order[a]]; b++) {}
+    for (size_t i = a + 1; i < b; i++) { /* insertion sort */
+      uint32_t r = order[i];
+      size_t j = i;
+      for (; j > a; j--) {
+        int c = slice_cmp(s, order[j - 1], r);
+        if (c < 0 || (c == 0 && order[j - 1] < r)) break;
+        order[j] = order[j - 1];
+      }
+      order[j] = r;
+    }
+  }
+}
+
+#define MAX_MERGED_RUNS 8
+
+/* The k-th row of the sequence that presorted describes: rows of the sorted
+ * runs first, then the rows added after them (matched B/E pairs) in order. */
+static inline size_t seq_row(const tv_thread_t *th, size_t k) {
+  return k < th->n_presorted ? th->presorted[k] : k;
+}
+
+/* Merges sorted runs [run[r], run[r + 1]) of the sequence into order; ties
+ * go to the earlier run, so the merge is stable. */
+static void merge_runs(const tv_thread_t *th, const size_t *run, size_t n_runs,
+                       uint32_t *order) {
+  const tv_slices_t *s = &th->slices;
+  size_t head[MAX_MERGED_RUNS];
+  for (size_t r = 0; r < n_runs; r++) head[r] = run[r];
+  if (n_runs == 1) {
+    for (size_t k = 0; k < s->n; k++) order[k] = (uint32_t)seq_row(th, k);
+    return;
+  }
+  if (n_runs == 2) { /* the common case: two chunks */
+    size_t a = head[0], b = head[1], out = 0;
+    while (a < run[1] && b < run[2]) {
+      size_t ra = seq_row(th, a), rb = seq_row(th, b);
+      if (slice_cmp(s, rb, ra) < 0) {
+        order[out++] = (uint32_t)rb;
+        b++;
+      } else {
+        order[out++] = (uint32_t)ra;
+        a++;
+      }
+    }
+    for (; a < run[1]; a++) order[out++] = (uint32_t)seq_row(th, a);
+    for (; b < run[2]; b++) order[out++] = (uint32_t)seq_row(th, b);
+    return;
+  }
+  for (size_t out = 0; out < s->n; out++) {
+    size_t best = SIZE_MAX;
+    for (size_t r = 0; r < n_runs; r++) {
+      if (head[r] == run[r + 1]) continue;
+      if (best == SIZE_MAX || slice_cmp(s, seq_row(th, head[r]), seq_row(th, head[best])) < 0)
+        best = r;
+    }
+    order[out] = (uint32_t)seq_row(th, head[best]++);
+  }
+}
+
+/* The rows of th's slices in slice_cmp order, or *out NULL when they are in
+ * row order already. Input made of a few sorted runs (chunks presorted in
+ * parallel, see tv_builder_presort) is merged; anything else is radix
+ * sorted. The presorted hint is used up. */
+static int slice_order(tv_thread_t *th, uint32_t **out) {
+  *out = NULL;
+  const tv_slices_t *s = &th->slices;
+  size_t n = s->n, run[MAX_MERGED_RUNS + 1], n_runs = 1;
+  bool identity = true;
+  run[0] = 0;
+  for (size_t k = 1; k < n; k++) {
+    size_t prev = seq_row(th, k - 1), cur = seq_row(th, k);
+    if (cur != k) identity = false;
+    if (slice_cmp(s, prev, cur) <= 0) continue;
+    if (n_runs == MAX_MERGED_RUNS) {
+      n_runs = SIZE_MAX;
+      break;
+    }
+    run[n_runs++] = k;
+  }
+  int rc = 0;
+  uint32_t *order = NULL;
+  if (n_runs == 1 && identity) goto done;
+  if (n > UINT32_MAX) {
+    rc = TV_ENOMEM;
+    goto done;
+  }
+  if (!(order = malloc(n * sizeof *order))) {
+    rc = TV_ENOMEM;
+    goto done;
+  }
+  if (n_runs != SIZE_MAX) {
+    run[n_runs] = n;
+    merge_runs(th, run, n_runs, order);
+  } else if ((rc = time_order(s->start_ns, n, order)) == 0) {
+    order_equal_starts(s, order, n);
+  }
+done:
+  free(th->presorted);
+  th->presorted = NULL;
+  th->n_presorted = 0;
+  if (rc) free(order);
+  else *out = order;
+  return rc;
+}
+
+/* Replaces a column of elements of size sz by its rows in order. */
+static int gather_column(void *colp, size_t sz, const uint32_t *order, size_t n) {
+  void **col = colp;
+  void *out = malloc(n ? n * sz : 1);
+  if (!out) return TV_ENOMEM;
+  switch (sz) {
+#define GATHER(T)                                                    \
+  {                                                                  \
+    const T *in = *col;                                              \
+    T *o = out;                                                      \
+    for (size_t i = 0; i < n; i++) o[i] = in[order[i]];              \
+  }                                                                  \
+  break;
+    case 8: GATHER(uint64_t)
+    case 4: GATHER(uint32_t)
+    case 2: GATHER(uint16_t)
+    default: GATHER(uint8_t)
+#undef GATHER
+  }
+  free(*col);
+  *col = out;
+  return 0;
+}
+
+/* Puts the slice columns in order; with nested, depth and self time too
+ * (before nesting they hold nothing yet). Columns are exactly n rows after. */
+static int gather_slices(tv_slices_t *s, const uint32_t *order, bool nested) {
+  size_t n = s->n;
+  int rc = gather_column(&s->start_ns, 8, order, n);
+  if (rc == 0) rc = gather_column(&s->dur_ns, 8, order, n);
+  if (rc == 0) rc = gather_column(&s->name, 4, order, n);
+  if (rc == 0) rc = gather_column(&s->detail, 4, order, n);
+  if (rc == 0) rc = gather_column(&s->off, 8, order, n);
+  if (rc == 0) rc = gather_column(&s->cat, 2, order, n);
+  if (rc == 0 && nested) rc = gather_column(&s->self_ns, 8, order, n);
+  if (rc == 0 && nested) rc = gather_column(&s->depth, 2, order, n);
+  /* Ungathered columns are at least n rows: n is a safe capacity. */
+  if (rc == 0) s->cap = n;
+  return rc;
+}
+
+int tv_builder_presort(tv_builder_t *b) {
+  for (size_t i = 0; i < b->n_threads; i++) {
+    tv_thread_t *th = &b->threads[i];
+    if (th->slices.n == 0 || th->n_presorted) continue;
+    uint32_t *order;
+    int rc = slice_order(th, &order);
+    if (rc) return rc;
+    if (!order) { /* in order already: the identity */
+      if (!(order = malloc(th->slices.n * sizeof *order))) return TV_ENOMEM;
+      for (size_t k = 0; k < th->slices.n; k++) order[k] = (uint32_t)k;
+    }
+    th->presorted = order;
+    th->n_presorted = th->slices.n;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------- matching and nesting */
 
 /* Matches B/E marks into slices; marks are freed. */
 static int match_marks(tv_diag_t *diag, tv_thread_t *th, int64_t end_of_trace) {
@@ -585,19 +790,12 @@ static int match_marks(tv_diag_t *diag, tv_thread_t *th, int64_t end_of_trace) {
     return 0;
   }
   /* Stable timestamp order: ties keep file order (marks are in file order). */
-  sort_key_t *keys = malloc(m->n * sizeof *keys);
+  uint32_t *order = malloc(m->n * sizeof *order);
   size_t *stack = malloc(m->n * sizeof *stack);
-  if (!keys || !stack) {
-    free(keys);
-    free(stack);
-    return TV_ENOMEM;
-  }
-  for (size_t i = 0; i < m->n; i++) keys[i] = (sort_key_t){m->ts_ns[i], 0, i, i};
-  qsort(keys, m->n, sizeof *keys, cmp_key);
+  int rc = order && stack ? time_order(m->ts_ns, m->n, order) : TV_ENOMEM;
   size_t depth = 0;
-  int rc = 0;
   for (size_t k = 0; k < m->n && rc == 0; k++) {
-    size_t i = keys[k].idx;
+    size_t i = order[k];
     if (m->is_begin[i]) {
       stack[depth++] = i;
       continue;
@@ -619,68 +817,22 @@ static int match_marks(tv_diag_t *diag, tv_thread_t *th, int64_t end_of_trace) {
     rc = tv_builder_add_slice(NULL, th, m->ts_ns[b], dur < 0 ? 0 : dur, m->name[b],
                               m->detail[b], (uint16_t)m->cat[b], m->off[b]);
   }
-  free(keys);
+  free(order);
   free(stack);
   marks_free(m);
   return rc;
 }
 
-/* Applies permutation perm to a column of elements of size sz, using tmp. */
-static void permute(void *col, size_t sz, const sort_key_t *perm, size_t n, void *tmp) {
-  char *c = col, *o = tmp;
-  for (size_t i = 0; i < n; i++) memcpy(o + i * sz, c + perm[i].idx * sz, sz);
-  memcpy(c, o, n * sz);
-}
-
-static void permute_slices(tv_slices_t *s, const sort_key_t *perm, void *tmp, bool nested) {
-  size_t n = s->n;
-  permute(s->start_ns, 8, perm, n, tmp);
-  permute(s->dur_ns, 8, perm, n, tmp);
-  permute(s->name, 4, perm, n, tmp);
-  permute(s->detail, 4, perm, n, tmp);
-  permute(s->off, 8, perm, n, tmp);
-  permute(s->cat, 2, perm, n, tmp);
-  if (nested) {
-    permute(s->self_ns, 8, perm, n, tmp);
-    permute(s->depth, 2, perm, n, tmp);
-  }
-}
-
-static int sort_slices(tv_slices_t *s) {
-  size_t n = s->n;
-  int sorted = 1;
-  for (size_t i = 1; i < n && sorted; i++) {
-    if (s->start_ns[i] < s->start_ns[i - 1]) sorted = 0;
-    else if (s->start_ns[i] == s->start_ns[i - 1] &&
-             (s->dur_ns[i] > s->dur_ns[i - 1] ||
-              (s->dur_ns[i] == s->dur_ns[i - 1] && s->off[i] < s->off[i - 1])))
-      sorted = 0;
-  }
-  if (sorted) return 0;
-  sort_key_t *keys = malloc(n * sizeof *keys);
-  void *tmp = malloc(n * 8);
-  if (!keys || !tmp) {
-    free(keys);
-    free(tmp);
-    return TV_ENOMEM;
-  }
-  for (size_t i = 0; i < n; i++)
-    keys[i] = (sort_key_t){s->start_ns[i], -s->dur_ns[i], s->off[i], i};
-  qsort(keys, n, sizeof *keys, cmp_key);
-  permute_slices(s, keys, tmp, false);
-  free(keys);
-  free(tmp);
-  return 0;
-}
-
-/* Sets depth and self time; see invariants (2) and (3) in store.h. */
-static int nest_slices(tv_diag_t *diag, tv_thread_t *th) {
+/* Sets depth and self time, visiting rows in slice_cmp order (order NULL:
+ * row order); see invariants (2) and (3) in store.h. */
+static int nest_slices(tv_diag_t *diag, tv_thread_t *th, const uint32_t *order) {
   tv_slices_t *s = &th->slices;
   size_t *stack = malloc((s->n + 1) * sizeof *stack);
   if (!stack) return TV_ENOMEM;
   size_t top = 0;
   uint32_t levels = 0;
-  for (size_t i = 0; i < s->n; i++) {
+  for (size_t k = 0; k < s->n; k++) {
+    size_t i = order ? order[k] : k;
     int64_t start = s->start_ns[i], end = start + s->dur_ns[i];
     while (top > 0) {
       size_t p = stack[top - 1];
@@ -718,49 +870,50 @@ static void shrink_thread(tv_thread_t *th) {
   if (in->n && in->n < in->cap) resize_columns(&in->cap, in->n, INSTANT_COLUMNS(in));
 }
 
-/* Sorts rows of parallel columns by a timestamp column, stable. */
-static int sort_by_ts(int64_t *ts, size_t n, void **cols[], const size_t sizes[], int ncols) {
+/* Sorts rows of parallel columns by a timestamp column, stable; the columns
+ * are exactly n rows after (cap). */
+static int sort_by_ts(size_t *cap, int64_t **ts, size_t n, void **cols[], const size_t sizes[],
+                      int ncols) {
   bool sorted = true;
-  for (size_t i = 1; i < n && sorted; i++) sorted = ts[i] >= ts[i - 1];
+  for (size_t i = 1; i < n && sorted; i++) sorted = (*ts)[i] >= (*ts)[i - 1];
   if (sorted) return 0;
-  sort_key_t *keys = malloc(n * sizeof *keys);
-  void *tmp = malloc(n * 8);
-  if (!keys || !tmp) {
-    free(keys);
-    free(tmp);
-    return TV_ENOMEM;
-  }
-  for (size_t i = 0; i < n; i++) keys[i] = (sort_key_t){ts[i], 0, i, i};
-  qsort(keys, n, sizeof *keys, cmp_key);
-  permute(ts, 8, keys, n, tmp);
-  for (int c = 0; c < ncols; c++) permute(*cols[c], sizes[c], keys, n, tmp);
-  free(keys);
-  free(tmp);
-  return 0;
+  uint32_t *order = malloc(n * sizeof *order);
+  int rc = order ? time_order(*ts, n, order) : TV_ENOMEM;
+  for (int c = 0; c < ncols && rc == 0; c++) rc = gather_column(cols[c], sizes[c], order, n);
+  if (rc == 0) rc = gather_column(ts, 8, order, n);
+  if (rc == 0) *cap = n;
+  free(order);
+  return rc;
 }
 
-/* Regroups start-ordered slices by depth, keeping start order within a depth. */
-static int group_by_depth(tv_thread_t *th) {
+/* Puts the slices (in slice_cmp order through order) in their final place:
+ * grouped by depth, start order within a depth (a stable counting sort). */
+static int group_by_depth(tv_thread_t *th, const uint32_t *order) {
   tv_slices_t *s = &th->slices;
   th->depth_begin = calloc((size_t)th->max_depth + 1, sizeof *th->depth_begin);
   if (!th->depth_begin) return TV_ENOMEM;
   if (s->n == 0) return 0;
-  sort_key_t *perm = malloc(s->n * sizeof *perm);
-  void *tmp = malloc(s->n * 8);
   uint64_t *next = calloc((size_t)th->max_depth + 1, sizeof *next);
-  if (!perm || !tmp || !next) {
-    free(perm); free(tmp); free(next);
-    return TV_ENOMEM;
-  }
+  if (!next) return TV_ENOMEM;
   for (size_t i = 0; i < s->n; i++) next[s->depth[i] + 1]++;
   for (uint32_t d = 1; d <= th->max_depth; d++) next[d] += next[d - 1];
   memcpy(th->depth_begin, next, ((size_t)th->max_depth + 1) * sizeof *next);
-  for (size_t i = 0; i < s->n; i++) perm[next[s->depth[i]]++].idx = i;
-  permute_slices(s, perm, tmp, true);
-  free(perm);
-  free(tmp);
+  int rc = 0;
+  if (order || th->max_depth > 1) {
+    uint32_t *perm = malloc(s->n * sizeof *perm);
+    if (perm) {
+      for (size_t k = 0; k < s->n; k++) {
+        uint32_t i = order ? order[k] : (uint32_t)k;
+        perm[next[s->depth[i]]++] = i;
+      }
+      rc = gather_slices(s, perm, true);
+    } else {
+      rc = TV_ENOMEM;
+    }
+    free(perm);
+  }
   free(next);
-  return 0;
+  return rc;
 }
 
 static int cmp_thread(const void *x, const void *y) {
@@ -795,23 +948,31 @@ typedef struct thread_job {
 } thread_job_t;
 
 static void finish_thread(uv_work_t *w) {
+  uint64_t ph = tv_self_begin();
   thread_job_t *j = w->data;
   tv_thread_t *th = j->th;
   int rc = match_marks(&j->diag, th, j->end_of_trace);
-  if (rc == 0) rc = sort_slices(&th->slices);
-  if (rc == 0) rc = nest_slices(&j->diag, th);
-  if (rc == 0) rc = group_by_depth(th);
+  uint32_t *order = NULL;
+  if (rc == 0) rc = slice_order(th, &order);
+  if (rc == 0) rc = nest_slices(&j->diag, th, order);
+  if (rc == 0) rc = group_by_depth(th, order);
+  free(order);
   if (rc == 0)
-    rc = sort_by_ts(th->instants.ts_ns, th->instants.n,
+    rc = sort_by_ts(&th->instants.cap, &th->instants.ts_ns, th->instants.n,
                     (void **[]){(void **)&th->instants.name, (void **)&th->instants.off},
                     (size_t[]){4, 8}, 2);
   if (rc == 0)
-    rc = sort_by_ts(th->samples.ts_ns, th->samples.n,
+    rc = sort_by_ts(&th->samples.cap, &th->samples.ts_ns, th->samples.n,
                     (void **[]){(void **)&th->samples.name, (void **)&th->samples.off},
                     (size_t[]){4, 8}, 2);
   if (th->slices.n || th->instants.n || th->samples.n || th->n_end_events) th->listed = true;
   shrink_thread(th);
   j->rc = rc;
+  if (ph && th->slices.n) {
+    char what[64];
+    snprintf(what, sizeof what, "%zu slices", th->slices.n);
+    tv_self_end(ph, "finish thread", what);
+  }
 }
 
 static void finish_thread_done(uv_work_t *w, int status) {
@@ -893,6 +1054,7 @@ int tv_store_build(tv_store_t *store, tv_builder_t *builders, size_t n, tv_error
   }
   if (rc == 0) rc = tv_builder_flush_samples(&store->t);
   /* Each builder is freed once merged, to keep the peak low. */
+  uint64_t ph = tv_self_begin();
   for (size_t i = first; i < n; i++) {
     if (rc == 0) rc = tv_builder_flush_samples(&builders[i]);
     if (rc == 0) rc = merge_builder(&store->t, &builders[i]);
@@ -900,12 +1062,15 @@ int tv_store_build(tv_store_t *store, tv_builder_t *builders, size_t n, tv_error
   }
   if (rc != 0) goto fail;
 
+  tv_self_end(ph, "merge chunks", NULL);
   tv_tables_t *t = &store->t;
   /* Unclosed B close at the last timestamp seen anywhere, E marks included. */
   compute_range(store, true);
   rc = tv_lanes_build(t, store->max_ns);
   if (rc != 0) goto fail;
+  ph = tv_self_begin();
   rc = finish_threads(t, store->max_ns);
+  tv_self_end(ph, "finish threads", NULL);
   for (size_t i = 0; i < t->n_threads; i++) {
     store->n_slices += t->threads[i].slices.n;
     store->n_instants += t->threads[i].instants.n;
@@ -916,7 +1081,7 @@ int tv_store_build(tv_store_t *store, tv_builder_t *builders, size_t n, tv_error
   for (size_t i = 0; i < t->n_counters && rc == 0; i++) {
     tv_counter_t *c = &t->counters[i];
     store->n_counter_samples += c->n;
-    rc = sort_by_ts(c->ts_ns, c->n, (void **[]){(void **)&c->value, (void **)&c->off},
+    rc = sort_by_ts(&c->cap, &c->ts_ns, c->n, (void **[]){(void **)&c->value, (void **)&c->off},
                     (size_t[]){8, 8}, 2);
   }
   if (rc != 0) goto fail;

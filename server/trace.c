@@ -1,5 +1,6 @@
 /* trace.c: open a trace: map, detect, read, build the store. */
 #include "traceview/trace.h"
+#include "traceview/selftrace.h"
 #include "traceview/decompress.h"
 #include "traceview/index_cache.h"
 #include "traceview/reader.h"
@@ -49,9 +50,13 @@ static int index_mapped(tv_trace_t *t, const tv_open_opts_t *opts, tv_error_t *e
   if (!t->reader) return err ? err->code : TV_EFORMAT;
   tv_builder_t *builders = NULL;
   size_t n = 0;
+  uint64_t ph = tv_self_begin();
   int rc = t->reader->read(t, opts, &builders, &n, err);
+  tv_self_end(ph, "read", t->reader->name);
   if (rc) return rc;
+  ph = tv_self_begin();
   rc = tv_store_build(&t->store, builders, n, err);
+  tv_self_end(ph, "build store", NULL);
   free(builders);
   if (rc) {
     if (err) snprintf(err->file, sizeof err->file, "%s", t->map.path);
@@ -61,8 +66,10 @@ static int index_mapped(tv_trace_t *t, const tv_open_opts_t *opts, tv_error_t *e
    * reads the file again (only /event does, guarded): a file truncated or
    * rewritten while served cannot break tiles, search or statistics. The
    * cost is the distinct strings' bytes (docs/performance.md). */
-  if (t->map.mapped &&
-      tv_intern_own(&t->store.t.strings, t->map.base, t->map.len) != 0) {
+  ph = tv_self_begin();
+  rc = t->map.mapped ? tv_intern_own(&t->store.t.strings, t->map.base, t->map.len) : 0;
+  tv_self_end(ph, "copy names", NULL);
+  if (rc != 0) {
     if (err) tv_error_set(err, TV_ENOMEM, t->map.path, -1, "out of memory copying names");
     return TV_ENOMEM;
   }
@@ -139,7 +146,10 @@ int tv_trace_open(tv_trace_t *t, const char *path, const tv_open_opts_t *opts,
   const char *kind = tv_compression_of(t->map.base, t->map.len);
   if (kind && (rc = open_decompressed(t, kind, opts, err)) != 0) goto out;
   if (file) {
-    if (tv_index_cache_load(t, file, key, why, sizeof why) == 0) {
+    uint64_t ph = tv_self_begin();
+    int loaded = tv_index_cache_load(t, file, key, why, sizeof why);
+    tv_self_end(ph, "load index cache", NULL);
+    if (loaded == 0) {
       t->cache_hit = true;
       t->cache_path = file;
       file = NULL;
@@ -152,7 +162,10 @@ int tv_trace_open(tv_trace_t *t, const char *path, const tv_open_opts_t *opts,
   if (rc == 0 && file) {
     double t0 = now_seconds();
     char werr[512];
-    if (tv_index_cache_save(t, first_warning, file, key, werr, sizeof werr) == 0) {
+    uint64_t ph = tv_self_begin();
+    int saved = tv_index_cache_save(t, first_warning, file, key, werr, sizeof werr);
+    tv_self_end(ph, "save index cache", NULL);
+    if (saved == 0) {
       t->cache_save_seconds = now_seconds() - t0;
       t->cache_path = file;
       file = NULL;

@@ -123,6 +123,9 @@ typedef struct tv_thread {
   tv_instants_t instants;
   tv_instants_t samples; /* sample marks (name = leaf frame), sorted by time */
   tv_marks_t marks;      /* builder only; empty in a built store */
+  uint32_t *presorted;   /* builder only: rows [0, n_presorted) in slice order,
+                            as sorted runs (tv_builder_presort) */
+  size_t n_presorted;
   uint8_t kind;          /* TV_THREAD_* */
   struct tv_sample_run *run; /* builder only */
 } tv_thread_t;
@@ -293,6 +296,9 @@ int tv_builder_count_phase(tv_builder_t *b, const char *ph, size_t len);
  *  sample_weight. */
 int tv_builder_add_sample(tv_builder_t *b, tv_thread_t *th, int64_t ts, int64_t width_ns,
                           const uint32_t *frames, size_t n, int64_t weight, uint64_t off);
+/** orders each thread's slices so far (a reader calls it per chunk, on the
+ *  chunk's worker thread: tv_store_build then merges sorted runs) */
+int tv_builder_presort(tv_builder_t *b);
 /** closes every open sampled stack (tv_store_build does it too) */
 int tv_builder_flush_samples(tv_builder_t *b);
 /** an interval for the lanes of process pid (span key, parent key or 0) */
