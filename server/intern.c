@@ -7,6 +7,7 @@
 #include "traceview/intern.h"
 #include "traceview/error.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +49,7 @@ int tv_intern_init(tv_intern_t *t) {
   t->mask = 127;
   t->strs[0] = tv_str("", 0);
   t->hashes[0] = tv_hash_bytes("", 0);
-  t->slots[t->hashes[0] & t->mask] = 1;
+  t->slots[t->hashes[0] & t->mask] = (uint64_t)t->hashes[0] << 32 | 1;
   t->n = 1;
   return 0;
 }
@@ -67,13 +68,13 @@ void tv_intern_free(tv_intern_t *t) {
 
 static int grow_slots(tv_intern_t *t) {
   uint32_t nslots = (t->mask + 1) * 2;
-  uint32_t *slots = calloc(nslots, sizeof *slots);
+  uint64_t *slots = calloc(nslots, sizeof *slots);
   if (!slots) return TV_ENOMEM;
   uint32_t mask = nslots - 1;
   for (uint32_t id = 0; id < t->n; id++) {
     uint32_t i = t->hashes[id] & mask;
     while (slots[i]) i = (i + 1) & mask;
-    slots[i] = id + 1;
+    slots[i] = (uint64_t)t->hashes[id] << 32 | (id + 1);
   }
   free(t->slots);
   t->slots = slots;
@@ -84,10 +85,12 @@ static int grow_slots(tv_intern_t *t) {
 static uint32_t lookup(const tv_intern_t *t, tv_str_t s, uint32_t h, uint32_t *slot) {
   uint32_t i = h & t->mask;
   for (;;) {
-    uint32_t v = t->slots[i];
+    uint64_t v = t->slots[i];
     if (!v) break;
-    uint32_t id = v - 1;
-    if (t->hashes[id] == h && tv_str_eq(t->strs[id], s)) return id;
+    if ((uint32_t)(v >> 32) == h) {
+      uint32_t id = (uint32_t)v - 1;
+      if (tv_str_eq(t->strs[id], s)) return id;
+    }
     i = (i + 1) & t->mask;
   }
   *slot = i;
@@ -99,8 +102,8 @@ uint32_t tv_intern_find(const tv_intern_t *t, tv_str_t s) {
   return lookup(t, s, tv_hash_bytes(s.p, s.len), &slot);
 }
 
-uint32_t tv_intern(tv_intern_t *t, tv_str_t s, int *is_new) {
-  uint32_t h = tv_hash_bytes(s.p, s.len), slot;
+static uint32_t add(tv_intern_t *t, tv_str_t s, bool copy, int *is_new) {
+  uint32_t h = tv_hash_bytes(s.p, s.len), slot = 0;
   uint32_t id = lookup(t, s, h, &slot);
   if (is_new) *is_new = id == UINT32_MAX;
   if (id != UINT32_MAX) return id;
@@ -115,14 +118,25 @@ uint32_t tv_intern(tv_intern_t *t, tv_str_t s, int *is_new) {
     t->hashes = hashes;
     t->cap = cap;
   }
+  if (copy && s.len) {
+    char *d = tv_intern_copy(t, s.p, s.len);
+    if (!d) return UINT32_MAX;
+    s.p = d;
+  }
   id = t->n++;
   t->strs[id] = s;
   t->hashes[id] = h;
-  t->slots[slot] = id + 1;
+  t->slots[slot] = (uint64_t)h << 32 | (id + 1);
   if ((uint64_t)t->n * 2 > (uint64_t)t->mask + 1 && grow_slots(t) != 0) {
     /* The string is stored; the table is just fuller than it likes. */
   }
   return id;
+}
+
+uint32_t tv_intern(tv_intern_t *t, tv_str_t s, int *is_new) { return add(t, s, false, is_new); }
+
+uint32_t tv_intern_copied(tv_intern_t *t, tv_str_t s, int *is_new) {
+  return add(t, s, true, is_new);
 }
 
 char *tv_intern_alloc(tv_intern_t *t, size_t len) {
@@ -183,7 +197,7 @@ int tv_intern_load(tv_intern_t *t, uint32_t n, const uint32_t *lens, const char 
   tv_str_t *strs = malloc((size_t)n * sizeof *strs);
   uint32_t nslots = 128;
   while ((uint64_t)n * 2 > nslots) nslots *= 2;
-  uint32_t *slots = calloc(nslots, sizeof *slots);
+  uint64_t *slots = calloc(nslots, sizeof *slots);
   if (!strs || !slots) {
     free(strs);
     free(slots);
@@ -195,7 +209,7 @@ int tv_intern_load(tv_intern_t *t, uint32_t n, const uint32_t *lens, const char 
     pos += lens[id];
     uint32_t i = hashes[id] & (nslots - 1);
     while (slots[i]) i = (i + 1) & (nslots - 1);
-    slots[i] = id + 1;
+    slots[i] = (uint64_t)hashes[id] << 32 | (id + 1);
   }
   free(t->strs);
   free(t->hashes);

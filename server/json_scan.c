@@ -358,7 +358,9 @@ int tv_js_intern(tv_jscan_t *s, tv_intern_t *strings, const tv_jstr_t *j, uint32
     if (rc) return rc;
   }
   int is_new;
-  *id = tv_intern(strings, v, &is_new);
+  /* Decoded strings are in the arena already; views into the file are
+   * copied there when new (compact, so later lookups stay in cache). */
+  *id = j->escaped ? tv_intern(strings, v, &is_new) : tv_intern_copied(strings, v, &is_new);
   if (*id == UINT32_MAX) return tv_error_set(s->err, TV_ENOMEM, s->file, -1, "out of memory");
   size_t bad;
   if (is_new && !tv_valid_utf8((const unsigned char *)v.p, v.len, &bad)) {

@@ -500,12 +500,11 @@ static int merge_builder(tv_tables_t *dst, tv_builder_t *src) {
   uint32_t *map = malloc((size_t)src->strings.n * sizeof *map);
   uint16_t *cat_map = malloc((src->n_cats + 1) * sizeof *cat_map);
   if (!map || !cat_map) goto out;
+  /* Strings new to dst are copied: src's arena goes with src. */
   for (uint32_t i = 0; i < src->strings.n; i++) {
-    map[i] = tv_intern(&dst->strings, src->strings.strs[i], NULL);
+    map[i] = tv_intern_copied(&dst->strings, src->strings.strs[i], NULL);
     if (map[i] == UINT32_MAX) goto out;
   }
-  /* Decoded strings live in src's arena: hand the blocks over. */
-  tv_intern_adopt_arena(&dst->strings, &src->strings);
   for (size_t i = 0; i < src->n_cats; i++) cat_map[i] = tv_builder_cat(dst, map[src->cats[i]]);
   for (size_t i = 0; i < src->n_threads; i++) {
     tv_thread_t *s = &src->threads[i];

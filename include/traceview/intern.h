@@ -19,7 +19,8 @@ typedef struct tv_intern {
   tv_str_t *strs;      /* private: id -> string */
   uint32_t *hashes;    /* private: id -> hash */
   uint32_t n, cap;     /* read-only n: number of strings including "" */
-  uint32_t *slots;     /* private: open addressing, id + 1, 0 = empty */
+  uint64_t *slots;     /* private: open addressing, hash << 32 | (id + 1), 0 = empty
+                          (the hash in the slot keeps most probes off strs) */
   uint32_t mask;       /* private: slot count - 1 */
   tv_arena_block_t *arena; /* private: copies made by tv_intern_copy */
   size_t arena_bytes;  /* read-only: bytes held by the arena */
@@ -31,6 +32,9 @@ void tv_intern_free(tv_intern_t *t);
 /** id of s, adding a view of it when new. Returns UINT32_MAX on out of memory.
  *  *is_new (may be NULL) tells whether it was added. */
 uint32_t tv_intern(tv_intern_t *t, tv_str_t s, int *is_new);
+/** as tv_intern, but a new string is copied into the table's arena: lookups
+ *  then compare against compact copies, not bytes scattered over the file */
+uint32_t tv_intern_copied(tv_intern_t *t, tv_str_t s, int *is_new);
 /** id of s or UINT32_MAX when absent; never adds */
 uint32_t tv_intern_find(const tv_intern_t *t, tv_str_t s);
 /** copies len bytes into the table's arena (for decoded strings); NULL on OOM */

@@ -13,6 +13,9 @@
 #define TRACEVIEW_JSON_SCAN_H
 
 #include <stdbool.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -61,9 +64,44 @@ static inline void tv_js_ws(tv_jscan_t *s) {
   s->p = p;
 }
 
-/* s->p is at the opening quote. */
+/* s->p is at the opening quote. Most strings have no escape: 16 bytes at a
+ * time, the first quote or backslash decides (a quote first ends a string
+ * with no escapes); a backslash first takes the general path. */
 static inline int tv_js_string(tv_jscan_t *s, tv_jstr_t *out) {
   const char *start = s->p + 1, *q = start;
+#ifdef __SSE2__
+  {
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const char *c = start;
+    for (;;) {
+      unsigned mq, mb;
+      if (c + 16 <= s->end) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)c);
+        mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
+        mb = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash));
+        if (!(mq | mb)) {
+          c += 16;
+          continue;
+        }
+      } else {
+        while (c < s->end && *c != '"' && *c != '\\') c++;
+        if (c == s->end) return TV_SCAN_EOF;
+        mq = *c == '"';
+        mb = !mq;
+      }
+      if (!mq || (mb && __builtin_ctz(mb) < __builtin_ctz(mq))) break; /* escapes */
+      q = c + __builtin_ctz(mq);
+      if (out) {
+        out->s = tv_str(start, (size_t)(q - start));
+        out->escaped = false;
+        out->present = true;
+        out->at = s->p;
+      }
+      s->p = q + 1;
+      return 0;
+    }
+  }
+#endif
   for (;;) {
     q = memchr(q, '"', (size_t)(s->end - q));
     if (!q) return TV_SCAN_EOF;
