@@ -91,7 +91,7 @@ static int parse_args(scan_t *s, raw_event_t *ev) {
     int rc = tv_js_key(&s->js, &key);
     if (rc) return rc;
     char kbuf[32];
-    tv_str_t k = tv_js_key_text(&key, kbuf, sizeof kbuf);
+    tv_str_t k = key.escaped ? tv_js_key_text(&key, kbuf, sizeof kbuf) : key.s;
     if (TV_KEY_IS(k, "detail")) rc = tv_js_string_or_skip(&s->js, &ev->detail);
     else if (TV_KEY_IS(k, "name")) rc = tv_js_string_or_skip(&s->js, &ev->args_name);
     else if (TV_KEY_IS(k, "sort_index")) rc = tv_js_number_or_skip(&s->js, &ev->sort_index);
@@ -161,7 +161,7 @@ static int parse_event(scan_t *s, raw_event_t *ev) {
     int rc = tv_js_key(&s->js, &key);
     if (rc) return rc;
     char kbuf[32];
-    tv_str_t k = tv_js_key_text(&key, kbuf, sizeof kbuf);
+    tv_str_t k = key.escaped ? tv_js_key_text(&key, kbuf, sizeof kbuf) : key.s;
     if (k.len == 2 && k.p[0] == 'p' && k.p[1] == 'h') rc = tv_js_string_or_skip(&s->js, &ev->ph);
     else if (k.len == 2 && k.p[0] == 't' && k.p[1] == 's') rc = tv_js_number_or_skip(&s->js, &ev->ts);
     else if (TV_KEY_IS(k, "name")) rc = tv_js_string_or_skip(&s->js, &ev->name);

@@ -32,11 +32,6 @@ static const unsigned char skip_class[256] = {
     ['{'] = 1, ['['] = 1, ['}'] = 2, [']'] = 2, ['"'] = 3,
 };
 
-static inline bool is_scalar_byte(unsigned char ch) {
-  return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-         ch == '-' || ch == '+' || ch == '.';
-}
-
 /* Skips one JSON value of any kind. Containers are skipped by a bracket
  * counter that also checks each closing bracket matches its opener (a bit
  * per level: 1 = object), so a typo inside args is an error at its offset,
@@ -101,20 +96,9 @@ int tv_js_skip_value(tv_jscan_t *s) {
     return rc;
   }
   const char *p = s->p;
-  while (p < s->end && is_scalar_byte((unsigned char)*p)) p++;
+  while (p < s->end && tv_js_scalar_byte((unsigned char)*p)) p++;
   if (p == s->p) return tv_js_expected(s, p, "a value");
   if (p == s->end) return TV_SCAN_EOF; /* a number cut by the end of the file */
-  s->p = p;
-  return 0;
-}
-
-int tv_js_number(tv_jscan_t *s, tv_jnum_t *out) {
-  const char *p = s->p;
-  while (p < s->end && is_scalar_byte((unsigned char)*p)) p++;
-  if (p == s->p) return tv_js_expected(s, p, "a number");
-  if (p == s->end) return TV_SCAN_EOF;
-  out->p = s->p;
-  out->e = p;
   s->p = p;
   return 0;
 }
@@ -375,62 +359,6 @@ int tv_js_intern(tv_jscan_t *s, tv_intern_t *strings, const tv_jstr_t *j, uint32
 /* ------------------------------------------------------------ events */
 
 #define TV_KEY_IS(k, lit) ((k).len == sizeof(lit) - 1 && memcmp((k).p, lit, sizeof(lit) - 1) == 0)
-
-int tv_js_expect_byte(tv_jscan_t *s, char ch, const char *what) {
-  tv_js_ws(s);
-  if (s->p >= s->end) return TV_SCAN_EOF;
-  if (*s->p != ch) return tv_js_expected(s, s->p, what);
-  s->p++;
-  tv_js_ws(s);
-  return 0;
-}
-
-/* After a value inside an object: ',' (returns 0) or '}' (returns 2). */
-int tv_js_after_member(tv_jscan_t *s, const char *what) {
-  tv_js_ws(s);
-  if (s->p >= s->end) return TV_SCAN_EOF;
-  if (*s->p == ',') {
-    s->p++;
-    tv_js_ws(s);
-    return 0;
-  }
-  if (*s->p == '}') {
-    s->p++;
-    return 2;
-  }
-  return tv_js_expected(s, s->p, what);
-}
-
-int tv_js_key(tv_jscan_t *s, tv_jstr_t *key) {
-  if (s->p >= s->end) return TV_SCAN_EOF;
-  if (*s->p != '"') return tv_js_expected(s, s->p, "a key string");
-  int rc = tv_js_string(s, key);
-  if (rc) return rc;
-  return tv_js_expect_byte(s, ':', "':' after a key");
-}
-
-int tv_js_string_or_skip(tv_jscan_t *s, tv_jstr_t *out) {
-  if (s->p < s->end && *s->p == '"') return tv_js_string(s, out);
-  return tv_js_skip_value(s);
-}
-
-/* A number, or a string holding one ("ts": "11550183666" occurs in real
- * traces); anything else is skipped and the value counts as absent. */
-int tv_js_number_or_skip(tv_jscan_t *s, tv_jnum_t *out) {
-  if (s->p < s->end && (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')))
-    return tv_js_number(s, out);
-  if (s->p < s->end && *s->p == '"') {
-    tv_jstr_t str;
-    int rc = tv_js_string(s, &str);
-    if (rc == 0 && !str.escaped && str.s.len > 0) {
-      out->p = str.s.p;
-      out->e = str.s.p + str.s.len;
-    }
-    return rc;
-  }
-  return tv_js_skip_value(s);
-}
-
 
 /* ---- walks ---- */
 

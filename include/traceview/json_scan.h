@@ -125,8 +125,6 @@ static inline int tv_js_string(tv_jscan_t *s, tv_jstr_t *out) {
 int tv_js_expected(tv_jscan_t *s, const char *p, const char *what);
 /** skips one value of any kind (containers bracket-matched, strings aware) */
 int tv_js_skip_value(tv_jscan_t *s);
-/** a number token (not converted) */
-int tv_js_number(tv_jscan_t *s, tv_jnum_t *out);
 /** exact decimal text -> value * 10^pow10 as an integer, rounded half away
  *  from zero; TV_ESYNTAX or TV_ERANGE (beyond 2^62) */
 int tv_parse_decimal(const char *p, const char *e, int pow10, int64_t *out);
@@ -142,16 +140,84 @@ tv_str_t tv_js_key_text(const tv_jstr_t *key, char *buf, size_t cap);
 /** interns j into strings (decoded, UTF-8 checked once per distinct string);
  *  absent or empty strings give TV_NO_STRING */
 int tv_js_intern(tv_jscan_t *s, tv_intern_t *strings, const tv_jstr_t *j, uint32_t *id);
+
+/* ---- the scanner's inner loop: small steps, inlined into the readers ---- */
+
+/** bytes a number (or true/false/null) token is made of */
+static inline bool tv_js_scalar_byte(unsigned char ch) {
+  return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+         ch == '-' || ch == '+' || ch == '.';
+}
+
+/** a number token (not converted) */
+static inline int tv_js_number(tv_jscan_t *s, tv_jnum_t *out) {
+  const char *p = s->p;
+  while (p < s->end && tv_js_scalar_byte((unsigned char)*p)) p++;
+  if (p == s->p) return tv_js_expected(s, p, "a number");
+  if (p == s->end) return TV_SCAN_EOF;
+  out->p = s->p;
+  out->e = p;
+  s->p = p;
+  return 0;
+}
+
 /** white space, the byte ch, white space */
-int tv_js_expect_byte(tv_jscan_t *s, char ch, const char *what);
+static inline int tv_js_expect_byte(tv_jscan_t *s, char ch, const char *what) {
+  tv_js_ws(s);
+  if (s->p >= s->end) return TV_SCAN_EOF;
+  if (*s->p != ch) return tv_js_expected(s, s->p, what);
+  s->p++;
+  tv_js_ws(s);
+  return 0;
+}
+
 /** after a member: ',' gives 0, '}' gives 2 */
-int tv_js_after_member(tv_jscan_t *s, const char *what);
+static inline int tv_js_after_member(tv_jscan_t *s, const char *what) {
+  tv_js_ws(s);
+  if (s->p >= s->end) return TV_SCAN_EOF;
+  if (*s->p == ',') {
+    s->p++;
+    tv_js_ws(s);
+    return 0;
+  }
+  if (*s->p == '}') {
+    s->p++;
+    return 2;
+  }
+  return tv_js_expected(s, s->p, what);
+}
+
 /** "key" and ':' */
-int tv_js_key(tv_jscan_t *s, tv_jstr_t *key);
+static inline int tv_js_key(tv_jscan_t *s, tv_jstr_t *key) {
+  if (s->p >= s->end) return TV_SCAN_EOF;
+  if (*s->p != '"') return tv_js_expected(s, s->p, "a key string");
+  int rc = tv_js_string(s, key);
+  if (rc) return rc;
+  return tv_js_expect_byte(s, ':', "':' after a key");
+}
+
 /** a string, or any other value skipped (out stays absent) */
-int tv_js_string_or_skip(tv_jscan_t *s, tv_jstr_t *out);
-/** a number or a string holding one; anything else skipped */
-int tv_js_number_or_skip(tv_jscan_t *s, tv_jnum_t *out);
+static inline int tv_js_string_or_skip(tv_jscan_t *s, tv_jstr_t *out) {
+  if (s->p < s->end && *s->p == '"') return tv_js_string(s, out);
+  return tv_js_skip_value(s);
+}
+
+/** a number or a string holding one ("ts": "11550183666" occurs in real
+ *  traces); anything else is skipped and the value counts as absent */
+static inline int tv_js_number_or_skip(tv_jscan_t *s, tv_jnum_t *out) {
+  if (s->p < s->end && (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')))
+    return tv_js_number(s, out);
+  if (s->p < s->end && *s->p == '"') {
+    tv_jstr_t str;
+    int rc = tv_js_string(s, &str);
+    if (rc == 0 && !str.escaped && str.s.len > 0) {
+      out->p = str.s.p;
+      out->e = str.s.p + str.s.len;
+    }
+    return rc;
+  }
+  return tv_js_skip_value(s);
+}
 
 /** bytes of a UTF-8 byte order mark and white space at the start of p[0..len):
  *  where a JSON reader's probe and scan begin */
