@@ -420,6 +420,46 @@ int tv_builder_count_phase(tv_builder_t *b, const char *ph, size_t len) {
 
 /* --------------------------------------------------------------- merge */
 
+/* Runs fn(items[i]) for i < n on the libuv pool (a private loop, so it works
+ * from any thread), or inline when the work is small. */
+typedef struct pool_job {
+  uv_work_t work;
+  void (*fn)(void *);
+  void *item;
+} pool_job_t;
+
+static void pool_job_run(uv_work_t *w) {
+  pool_job_t *j = w->data;
+  j->fn(j->item);
+}
+
+static void pool_job_done(uv_work_t *w, int status) {
+  (void)w;
+  (void)status;
+}
+
+static int run_parallel(void (*fn)(void *), void *items, size_t item_size, size_t n,
+                        bool worth_it) {
+  char *it = items;
+  if (!worth_it || n < 2) {
+    for (size_t i = 0; i < n; i++) fn(it + i * item_size);
+    return 0;
+  }
+  pool_job_t *jobs = calloc(n, sizeof *jobs);
+  if (!jobs) return TV_ENOMEM;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  for (size_t i = 0; i < n; i++) {
+    jobs[i] = (pool_job_t){.fn = fn, .item = it + i * item_size};
+    jobs[i].work.data = &jobs[i];
+    uv_queue_work(&loop, &jobs[i].work, pool_job_run, pool_job_done);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  free(jobs);
+  return 0;
+}
+
 /* Appends src's rows to dst, remapping string ids with map; src's columns
  * are freed as soon as they are copied, so merging never holds two copies of
  * more than one thread. */
@@ -494,6 +534,18 @@ static int append_thread(tv_thread_t *dst, tv_thread_t *src, const uint32_t *map
   return 0;
 }
 
+typedef struct append_job {
+  tv_thread_t *dst, *src;
+  const uint32_t *map;
+  const uint16_t *cat_map;
+  int rc;
+} append_job_t;
+
+static void append_job(void *item) {
+  append_job_t *j = item;
+  j->rc = append_thread(j->dst, j->src, j->map, j->cat_map);
+}
+
 /* Merges builder src into dst (which owns the result). */
 static int merge_builder(tv_tables_t *dst, tv_builder_t *src) {
   int rc = TV_ENOMEM;
@@ -506,11 +558,32 @@ static int merge_builder(tv_tables_t *dst, tv_builder_t *src) {
     if (map[i] == UINT32_MAX) goto out;
   }
   for (size_t i = 0; i < src->n_cats; i++) cat_map[i] = tv_builder_cat(dst, map[src->cats[i]]);
+  /* Threads append independently: in parallel when there is much to copy.
+   * Every destination thread exists before any job starts (creating one may
+   * move the array). */
+  append_job_t *jobs = calloc(src->n_threads + 1, sizeof *jobs);
+  if (!jobs) goto out;
+  uint64_t rows = 0;
   for (size_t i = 0; i < src->n_threads; i++) {
     tv_thread_t *s = &src->threads[i];
-    tv_thread_t *d = tv_builder_thread(dst, s->pid, s->tid);
-    if (!d || append_thread(d, s, map, cat_map) != 0) goto out;
+    if (!tv_builder_thread(dst, s->pid, s->tid)) {
+      free(jobs);
+      goto out;
+    }
+    rows += s->slices.n + s->marks.n;
   }
+  for (size_t i = 0; i < src->n_threads; i++) {
+    tv_thread_t *s = &src->threads[i];
+    jobs[i] = (append_job_t){find_thread(dst, s->pid, s->tid), s, map, cat_map, 0};
+  }
+  if (run_parallel(append_job, jobs, sizeof *jobs, src->n_threads, rows >= (1u << 20)) != 0)
+    jobs[0].rc = TV_ENOMEM;
+  for (size_t i = 0; i < src->n_threads; i++)
+    if (jobs[i].rc) {
+      free(jobs);
+      goto out;
+    }
+  free(jobs);
   for (size_t i = 0; i < src->n_procs; i++) {
     tv_process_t *d = tv_builder_process(dst, src->procs[i].pid);
     if (!d) goto out;
@@ -939,16 +1012,15 @@ static void update_range(tv_store_t *s, int64_t lo, int64_t hi) {
  * are finished in parallel; repairs are counted per thread and added up in
  * thread order (counts add, first offsets take the minimum: as one pass). */
 typedef struct thread_job {
-  uv_work_t work;
   tv_thread_t *th;
   int64_t end_of_trace;
   tv_diag_t diag;
   int rc;
 } thread_job_t;
 
-static void finish_thread(uv_work_t *w) {
+static void finish_thread(void *item) {
   uint64_t ph = tv_self_begin();
-  thread_job_t *j = w->data;
+  thread_job_t *j = item;
   tv_thread_t *th = j->th;
   int rc = match_marks(&j->diag, th, j->end_of_trace);
   uint32_t *order = NULL;
@@ -974,11 +1046,6 @@ static void finish_thread(uv_work_t *w) {
   }
 }
 
-static void finish_thread_done(uv_work_t *w, int status) {
-  (void)w;
-  (void)status;
-}
-
 static int finish_threads(tv_tables_t *t, int64_t end_of_trace) {
   thread_job_t *jobs = calloc(t->n_threads + 1, sizeof *jobs);
   if (!jobs) return TV_ENOMEM;
@@ -986,21 +1053,14 @@ static int finish_threads(tv_tables_t *t, int64_t end_of_trace) {
   for (size_t i = 0; i < t->n_threads; i++) {
     jobs[i].th = &t->threads[i];
     jobs[i].end_of_trace = end_of_trace;
-    jobs[i].work.data = &jobs[i];
     tv_diag_init(&jobs[i].diag);
     events += t->threads[i].slices.n + t->threads[i].marks.n;
   }
-  if (events < (1u << 16) || t->n_threads < 2) {
-    for (size_t i = 0; i < t->n_threads; i++) finish_thread(&jobs[i].work);
-  } else {
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    for (size_t i = 0; i < t->n_threads; i++)
-      uv_queue_work(&loop, &jobs[i].work, finish_thread, finish_thread_done);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+  int rc = run_parallel(finish_thread, jobs, sizeof *jobs, t->n_threads, events >= (1u << 16));
+  if (rc) {
+    free(jobs);
+    return rc;
   }
-  int rc = 0;
   for (size_t i = 0; i < t->n_threads; i++) {
     if (jobs[i].rc && !rc) rc = jobs[i].rc;
     for (int k = 0; k < TV_DIAG_COUNT; k++) {
