@@ -31,6 +31,7 @@
 #include <uv.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 
 #define TV_SCAN_EOF 1
@@ -513,9 +514,22 @@ typedef struct chunk {
   progress_tick_t *tick;
 } chunk_t;
 
+/* Maps the chunk's pages in one call on its own thread: the page cache is
+ * warm, and one populate costs less than a fault per 64 KiB. */
+static void populate(const char *from, const char *to) {
+#ifdef MADV_POPULATE_READ
+  uintptr_t a = (uintptr_t)from & ~(uintptr_t)4095, b = (uintptr_t)to;
+  if (b > a) madvise((void *)a, b - a, MADV_POPULATE_READ);
+#else
+  (void)from;
+  (void)to;
+#endif
+}
+
 static void chunk_work(uv_work_t *w) {
   chunk_t *c = w->data;
   uint64_t ph = tv_self_begin();
+  populate(c->s.js.p, c->s.js.end);
   c->rc = scan_event_list(&c->s, &c->outcome, &c->cut);
   tv_self_end(ph, "scan chunk", NULL);
   /* Sorting here, in parallel, leaves tv_store_build a merge of sorted runs. */
