@@ -102,11 +102,32 @@ uint32_t tv_intern_find(const tv_intern_t *t, tv_str_t s) {
   return lookup(t, s, tv_hash_bytes(s.p, s.len), &slot);
 }
 
+/* Index into recent[]: length, first and last 8 bytes (cheap, not a hash). */
+static inline uint32_t recent_slot(tv_str_t s) {
+  uint64_t a = 0, b = 0;
+  if (s.len >= 8) {
+    memcpy(&a, s.p, 8);
+    memcpy(&b, s.p + s.len - 8, 8);
+  } else {
+    memcpy(&a, s.p, s.len);
+  }
+  uint64_t h = (a ^ (b >> 1) ^ (uint64_t)s.len) * 0x9E3779B97F4A7C15ull;
+  return (uint32_t)(h >> 56);
+}
+
 static uint32_t add(tv_intern_t *t, tv_str_t s, bool copy, int *is_new) {
+  uint32_t r = recent_slot(s), rid = t->recent[r];
+  if (rid < t->n && t->strs[rid].len == s.len && memcmp(t->strs[rid].p, s.p, s.len) == 0) {
+    if (is_new) *is_new = 0;
+    return rid;
+  }
   uint32_t h = tv_hash_bytes(s.p, s.len), slot = 0;
   uint32_t id = lookup(t, s, h, &slot);
   if (is_new) *is_new = id == UINT32_MAX;
-  if (id != UINT32_MAX) return id;
+  if (id != UINT32_MAX) {
+    t->recent[r] = id;
+    return id;
+  }
   if (t->n == UINT32_MAX - 1) return UINT32_MAX;
   if (t->n == t->cap) {
     uint32_t cap = t->cap * 2;
@@ -126,6 +147,7 @@ static uint32_t add(tv_intern_t *t, tv_str_t s, bool copy, int *is_new) {
   id = t->n++;
   t->strs[id] = s;
   t->hashes[id] = h;
+  t->recent[r] = id;
   t->slots[slot] = (uint64_t)h << 32 | (id + 1);
   if ((uint64_t)t->n * 2 > (uint64_t)t->mask + 1 && grow_slots(t) != 0) {
     /* The string is stored; the table is just fuller than it likes. */
@@ -219,5 +241,6 @@ int tv_intern_load(tv_intern_t *t, uint32_t n, const uint32_t *lens, const char 
   t->slots = slots;
   t->mask = nslots - 1;
   t->n = t->cap = n;
+  memset(t->recent, 0, sizeof t->recent);
   return 0;
 }

@@ -27,6 +27,19 @@ int tv_js_expected(tv_jscan_t *s, const char *p, const char *what) {
                       found);
 }
 
+const bool tv_js_scalar_table[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['-'] = 1, ['+'] = 1, ['.'] = 1,
+#define TV__LETTER(c) [c] = 1, [c - 'a' + 'A'] = 1
+    TV__LETTER('a'), TV__LETTER('b'), TV__LETTER('c'), TV__LETTER('d'), TV__LETTER('e'),
+    TV__LETTER('f'), TV__LETTER('g'), TV__LETTER('h'), TV__LETTER('i'), TV__LETTER('j'),
+    TV__LETTER('k'), TV__LETTER('l'), TV__LETTER('m'), TV__LETTER('n'), TV__LETTER('o'),
+    TV__LETTER('p'), TV__LETTER('q'), TV__LETTER('r'), TV__LETTER('s'), TV__LETTER('t'),
+    TV__LETTER('u'), TV__LETTER('v'), TV__LETTER('w'), TV__LETTER('x'), TV__LETTER('y'),
+    TV__LETTER('z'),
+#undef TV__LETTER
+};
+
 /* Byte classes for skipping: 1 = opens, 2 = closes, 3 = quote. */
 static const unsigned char skip_class[256] = {
     ['{'] = 1, ['['] = 1, ['}'] = 2, [']'] = 2, ['"'] = 3,
@@ -106,6 +119,25 @@ int tv_js_skip_value(tv_jscan_t *s) {
 /* Exact decimal text -> integer (value * 10^pow10), rounded to nearest with
  * halves away from zero. Rejects magnitudes beyond TV_MAX_NS. */
 int tv_parse_decimal(const char *p, const char *e, int pow10, int64_t *out) {
+  /* Most numbers in a trace are short plain integers (pid, tid, ts and dur
+   * in whole microseconds): exact without the general path below, which
+   * below 10^18 cannot overflow or reach TV_MAX_NS either. */
+  if (pow10 >= 0 && e - p >= 1 && (e - p) + pow10 <= 18) {
+    uint64_t v = 0;
+    const char *q = p;
+    for (; q < e && (unsigned)(*q - '0') <= 9; q++) v = v * 10 + (uint64_t)(*q - '0');
+    if (q == e) {
+      static const uint64_t scale[19] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull,
+                                         1000000ull, 10000000ull, 100000000ull,
+                                         1000000000ull, 10000000000ull, 100000000000ull,
+                                         1000000000000ull, 10000000000000ull,
+                                         100000000000000ull, 1000000000000000ull,
+                                         10000000000000000ull, 100000000000000000ull,
+                                         1000000000000000000ull};
+      *out = (int64_t)(v * scale[pow10]);
+      return 0;
+    }
+  }
   bool neg = false, any = false, round_up = false;
   uint64_t mant = 0;
   int sig = 0;

@@ -23,6 +23,10 @@ typedef struct tv_intern {
                           (the hash in the slot keeps most probes off strs) */
   uint32_t mask;       /* private: slot count - 1 */
   tv_arena_block_t *arena; /* private: copies made by tv_intern_copy */
+  uint32_t recent[256];    /* private: ids of recently interned strings, by a
+                              cheap index of their bytes: a trace repeats the
+                              same name or symbol in event after event, and a
+                              hit costs one compare instead of hash and probe */
   size_t arena_bytes;  /* read-only: bytes held by the arena */
 } tv_intern_t;
 

@@ -60,7 +60,10 @@ static inline int64_t tv_js_off(const tv_jscan_t *s, const char *p) { return (in
 
 static inline void tv_js_ws(tv_jscan_t *s) {
   const char *p = s->p;
-  while (p < s->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+  /* Usually there is none: one compare says so (JSON's other bytes are > ' '). */
+  while (p < s->end && (unsigned char)*p <= ' ' &&
+         (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    p++;
   s->p = p;
 }
 
@@ -143,11 +146,10 @@ int tv_js_intern(tv_jscan_t *s, tv_intern_t *strings, const tv_jstr_t *j, uint32
 
 /* ---- the scanner's inner loop: small steps, inlined into the readers ---- */
 
-/** bytes a number (or true/false/null) token is made of */
-static inline bool tv_js_scalar_byte(unsigned char ch) {
-  return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-         ch == '-' || ch == '+' || ch == '.';
-}
+/** bytes a number (or true/false/null) token is made of: digits, letters,
+ *  '-', '+', '.' (a table: the scanner asks for every byte of every number) */
+extern const bool tv_js_scalar_table[256];
+static inline bool tv_js_scalar_byte(unsigned char ch) { return tv_js_scalar_table[ch]; }
 
 /** a number token (not converted) */
 static inline int tv_js_number(tv_jscan_t *s, tv_jnum_t *out) {
