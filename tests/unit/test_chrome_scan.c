@@ -36,6 +36,14 @@ static void test_decimal(void) {
   dec("1.2.3", 3, &rc); CHECK_EQ(rc, TV_ESYNTAX);
   dec("1e", 3, &rc); CHECK_EQ(rc, TV_ESYNTAX);
   dec("true", 3, &rc); CHECK_EQ(rc, TV_ESYNTAX);
+  /* The plain-integer fast path's edges: up to 18 digits after scaling. */
+  CHECK_EQ(dec("999999999999999", 3, &rc), 999999999999999000); CHECK_EQ(rc, 0);
+  CHECK_EQ(dec("4611686018427387", 3, &rc), 4611686018427387000); CHECK_EQ(rc, 0);
+  dec("4611686018427388", 3, &rc); CHECK_EQ(rc, TV_ERANGE); /* 16 digits: general path */
+  CHECK_EQ(dec("000000000000000001", 0, &rc), 1);
+  CHECK_EQ(dec("12", -1, &rc), 1); /* 1.2 rounds down: negative scales take the general path */
+  dec("12a", 3, &rc); CHECK_EQ(rc, TV_ESYNTAX);
+  dec("1 ", 3, &rc); CHECK_EQ(rc, TV_ESYNTAX);
 }
 
 static void test_utf8(void) {
