@@ -2,6 +2,7 @@
  * on top (LOD pyramids, track numbering, overview, cached metadata). */
 #include "traceview/server.h"
 #include "traceview/selftrace.h"
+#include "traceview/pool.h"
 #include "traceview/demangle.h"
 
 #include <jansson.h>
@@ -182,6 +183,35 @@ static void build_overview(tv_served_t *s) {
   }
 }
 
+/* One pyramid per thread, independent of the others: built in parallel. */
+typedef struct lod_job {
+  tv_lod_t *lod;
+  const tv_thread_t *th;
+  int64_t origin_ns, span_ns;
+  int rc;
+} lod_job_t;
+
+static void lod_job(void *item) {
+  lod_job_t *j = item;
+  j->rc = tv_lod_build(j->lod, j->th, j->origin_ns, j->span_ns);
+}
+
+static int build_pyramids(tv_served_t *s, int64_t span) {
+  const tv_store_t *st = &s->trace.store;
+  size_t n = st->t.n_threads;
+  lod_job_t *jobs = calloc(n + 1, sizeof *jobs);
+  if (!jobs) return TV_ENOMEM;
+  uint64_t slices = 0;
+  for (size_t i = 0; i < n; i++) {
+    jobs[i] = (lod_job_t){&s->lods[i], &st->t.threads[i], st->min_ns, span, 0};
+    slices += st->t.threads[i].slices.n;
+  }
+  int rc = tv_run_parallel(lod_job, jobs, sizeof *jobs, n, slices >= (1u << 18));
+  for (size_t i = 0; i < n && rc == 0; i++) rc = jobs[i].rc;
+  free(jobs);
+  return rc;
+}
+
 void tv_served_index(tv_served_t *s) {
   tv_open_opts_t opts = {.progress = on_progress, .progress_ud = s, .cache_dir = s->cache_dir,
                          .no_cache = s->no_cache};
@@ -197,8 +227,7 @@ void tv_served_index(tv_served_t *s) {
   s->display = calloc(st->t.strings.n + 1, sizeof *s->display);
   rc = (s->lods && s->display) ? 0 : TV_ENOMEM;
   uint64_t ph = tv_self_begin();
-  for (size_t i = 0; i < st->t.n_threads && rc == 0; i++)
-    rc = tv_lod_build(&s->lods[i], &st->t.threads[i], st->min_ns, span);
+  if (rc == 0) rc = build_pyramids(s, span);
   tv_self_end(ph, "build pyramids", NULL);
   if (rc == 0) rc = build_tracks_and_meta(s);
   if (rc) {

@@ -20,12 +20,12 @@
 #include "traceview/store.h"
 #include "traceview/selftrace.h"
 #include "traceview/order.h"
+#include "traceview/pool.h"
 #include "traceview/hugepages.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
 /* ---------------------------------------------------------------- diag */
 
@@ -422,46 +422,6 @@ int tv_builder_count_phase(tv_builder_t *b, const char *ph, size_t len) {
 
 /* --------------------------------------------------------------- merge */
 
-/* Runs fn(items[i]) for i < n on the libuv pool (a private loop, so it works
- * from any thread), or inline when the work is small. */
-typedef struct pool_job {
-  uv_work_t work;
-  void (*fn)(void *);
-  void *item;
-} pool_job_t;
-
-static void pool_job_run(uv_work_t *w) {
-  pool_job_t *j = w->data;
-  j->fn(j->item);
-}
-
-static void pool_job_done(uv_work_t *w, int status) {
-  (void)w;
-  (void)status;
-}
-
-static int run_parallel(void (*fn)(void *), void *items, size_t item_size, size_t n,
-                        bool worth_it) {
-  char *it = items;
-  if (!worth_it || n < 2) {
-    for (size_t i = 0; i < n; i++) fn(it + i * item_size);
-    return 0;
-  }
-  pool_job_t *jobs = calloc(n, sizeof *jobs);
-  if (!jobs) return TV_ENOMEM;
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  for (size_t i = 0; i < n; i++) {
-    jobs[i] = (pool_job_t){.fn = fn, .item = it + i * item_size};
-    jobs[i].work.data = &jobs[i];
-    uv_queue_work(&loop, &jobs[i].work, pool_job_run, pool_job_done);
-  }
-  uv_run(&loop, UV_RUN_DEFAULT);
-  uv_loop_close(&loop);
-  free(jobs);
-  return 0;
-}
-
 /* Appends src's rows to dst, remapping string ids with map; src's columns
  * are freed as soon as they are copied, so merging never holds two copies of
  * more than one thread. */
@@ -578,7 +538,7 @@ static int merge_builder(tv_tables_t *dst, tv_builder_t *src) {
     tv_thread_t *s = &src->threads[i];
     jobs[i] = (append_job_t){find_thread(dst, s->pid, s->tid), s, map, cat_map, 0};
   }
-  if (run_parallel(append_job, jobs, sizeof *jobs, src->n_threads, rows >= (1u << 20)) != 0)
+  if (tv_run_parallel(append_job, jobs, sizeof *jobs, src->n_threads, rows >= (1u << 20)) != 0)
     jobs[0].rc = TV_ENOMEM;
   for (size_t i = 0; i < src->n_threads; i++)
     if (jobs[i].rc) {
@@ -1061,7 +1021,7 @@ static int finish_threads(tv_tables_t *t, int64_t end_of_trace) {
     tv_diag_init(&jobs[i].diag);
     events += t->threads[i].slices.n + t->threads[i].marks.n;
   }
-  int rc = run_parallel(finish_thread, jobs, sizeof *jobs, t->n_threads, events >= (1u << 16));
+  int rc = tv_run_parallel(finish_thread, jobs, sizeof *jobs, t->n_threads, events >= (1u << 16));
   if (rc) {
     free(jobs);
     return rc;
