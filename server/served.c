@@ -5,6 +5,9 @@
 
 #include <jansson.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,6 +282,12 @@ static void build_whole_flames(tv_served_t *s, tv_flame_label_t label) {
   }
   s->whole_flame[label][0] = normal;
   s->whole_flame[label][1] = inv;
+#ifdef __GLIBC__
+  /* The build's big temporaries below the mmap threshold stay in this
+   * thread's arena when freed; hand their pages back (~15 MB on a 1 GB
+   * trace), as they will not be needed again. */
+  malloc_trim(0);
+#endif
 }
 
 const tv_flame_t *tv_served_whole_flame(tv_served_t *s, tv_flame_label_t label, bool inverted) {
