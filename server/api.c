@@ -618,18 +618,17 @@ static void api_flamegraph(tv_served_t *s, tv_param_fn get, void *ud, tv_http_re
     cached = tv_served_whole_flame(s, fo.label, inverted);
   if (cached) {
     rc = tv_flame_prune(&pruned, cached, min_frac);
+  } else if (focus) {
+    /* straight from the index: the whole tree is not needed */
+    rc = tv_flame_focus_build(&shaped, &s->trace.store, &fo, (uint32_t)name, (uint32_t)detail,
+                              !strcmp(view, "callers"));
+    if (rc == 0) rc = tv_flame_prune(&pruned, &shaped, min_frac);
+    tv_flame_free(&shaped); /* before the answer is rendered */
   } else {
     rc = tv_flame_build(&tree, &s->trace.store, &fo);
     if (rc == 0 && inverted) rc = tv_flame_invert_pruned(&pruned, &tree, min_frac);
-    else if (rc == 0 && focus) {
-      rc = tv_flame_focus(&shaped, &tree, (uint32_t)name, (uint32_t)detail,
-                          !strcmp(view, "callers"));
-      if (rc == 0) rc = tv_flame_prune(&pruned, &shaped, min_frac);
-    } else if (rc == 0) {
-      rc = tv_flame_prune(&pruned, &tree, min_frac);
-    }
-    tv_flame_free(&tree); /* before the answer is rendered */
-    tv_flame_free(&shaped);
+    else if (rc == 0) rc = tv_flame_prune(&pruned, &tree, min_frac);
+    tv_flame_free(&tree);
   }
   if (rc != 0) {
     tv_api_error(reply, 500, "out of memory");

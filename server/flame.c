@@ -243,20 +243,27 @@ typedef struct build_ctx {
   tv_flame_label_t label;
 } build_ctx_t;
 
+/* The frame label of a slice: (name, detail) string ids as the label kind says. */
+static void slice_label(tv_flame_label_t label, const tv_slices_t *s, uint64_t row,
+                        uint32_t *name, uint32_t *detail) {
+  *name = s->name[row];
+  *detail = s->detail[row];
+  switch (label) {
+    case TV_LABEL_NAME: *detail = 0; break;
+    case TV_LABEL_DETAIL:
+      if (*detail) *name = *detail;
+      *detail = 0;
+      break;
+    case TV_LABEL_BOTH: break;
+  }
+}
+
 static uint32_t on_slice(void *ud, uint32_t thread, uint64_t row, uint64_t parent_row,
                          uint32_t parent_tag, int64_t clipped) {
   build_ctx_t *c = ud;
   (void)parent_row;
-  const tv_slices_t *s = &c->st->t.threads[thread].slices;
-  uint32_t name = s->name[row], detail = s->detail[row];
-  switch (c->label) {
-    case TV_LABEL_NAME: detail = 0; break;
-    case TV_LABEL_DETAIL:
-      if (detail) name = detail;
-      detail = 0;
-      break;
-    case TV_LABEL_BOTH: break;
-  }
+  uint32_t name, detail;
+  slice_label(c->label, &c->st->t.threads[thread].slices, row, &name, &detail);
   uint32_t node = tree_child(&c->tree, parent_tag, name, detail);
   if (c->tree.oom) return 0;
   tv_flame_node_t *n = &c->tree.f->nodes[node];
@@ -273,6 +280,84 @@ int tv_flame_build(tv_flame_t *f, const tv_store_t *st, const tv_flame_opts_t *o
     t1 = INT64_MAX;
   }
   if (tv_walk_range(st, o->threads, t0, t1, on_slice, &c) == UINT64_MAX) c.tree.oom = 1;
+  return tree_finish(&c.tree, true);
+}
+
+/* Callers and callees of one frame straight from the walk, without the
+ * whole tree: a slice's tag is 0 outside the frame's outermost occurrences.
+ * Callees: inside one, the tag is the slice's node in out + 1, so each slice
+ * adds its time under its parent's node. Callers: the tag is 1 inside; at an
+ * outermost occurrence the slice's stack is climbed through the parent rows
+ * the walk gave (ancestors are visited first: the walk goes depth by depth),
+ * adding the occurrence's time along the reversed stack. */
+typedef struct focus_ctx {
+  tree_t tree;
+  const tv_store_t *st;
+  tv_flame_label_t label;
+  uint32_t name, detail; /* the frame */
+  bool callers;
+  uint32_t thread;   /* callers: the thread `parents` is for */
+  uint64_t *parents; /* callers: per row of that thread, its parent row */
+  size_t cap;
+} focus_ctx_t;
+
+static uint32_t on_focus_slice(void *ud, uint32_t thread, uint64_t row, uint64_t parent_row,
+                               uint32_t parent_tag, int64_t clipped) {
+  focus_ctx_t *c = ud;
+  if (c->tree.oom) return 0;
+  const tv_slices_t *s = &c->st->t.threads[thread].slices;
+  uint32_t name, detail;
+  if (c->callers) {
+    if (thread != c->thread) {
+      if (s->n > c->cap) {
+        free(c->parents);
+        if (!(c->parents = malloc(s->n * sizeof *c->parents))) {
+          c->cap = 0;
+          c->tree.oom = 1;
+          return 0;
+        }
+        c->cap = s->n;
+      }
+      c->thread = thread;
+    }
+    c->parents[row] = parent_row;
+    if (parent_tag) return 1;
+    slice_label(c->label, s, row, &name, &detail);
+    if (name != c->name || detail != c->detail) return 0;
+    uint32_t at = TV_FLAME_ROOT;
+    for (uint64_t r = row; r != UINT64_MAX; r = c->parents[r]) {
+      slice_label(c->label, s, r, &name, &detail);
+      at = tree_child(&c->tree, at, name, detail);
+      if (c->tree.oom) return 0;
+      tv_flame_node_t *n = &c->tree.f->nodes[at];
+      n->total_ns = tv_sat_add(n->total_ns, clipped);
+    }
+    return 1;
+  }
+  slice_label(c->label, s, row, &name, &detail);
+  uint32_t at;
+  if (parent_tag) at = parent_tag - 1;
+  else if (name == c->name && detail == c->detail) at = TV_FLAME_ROOT;
+  else return 0;
+  uint32_t node = tree_child(&c->tree, at, name, detail);
+  if (c->tree.oom) return 0;
+  tv_flame_node_t *n = &c->tree.f->nodes[node];
+  n->total_ns = tv_sat_add(n->total_ns, clipped);
+  return node + 1;
+}
+
+int tv_flame_focus_build(tv_flame_t *out, const tv_store_t *st, const tv_flame_opts_t *o,
+                         uint32_t name, uint32_t detail, bool callers) {
+  focus_ctx_t c = {.st = st, .label = o->label, .name = name, .detail = detail,
+                   .callers = callers, .thread = UINT32_MAX};
+  if (tree_init(&c.tree, out) != 0) return TV_ENOMEM;
+  int64_t t0 = o->t0, t1 = o->t1;
+  if (t0 >= t1) {
+    t0 = INT64_MIN;
+    t1 = INT64_MAX;
+  }
+  if (tv_walk_range(st, o->threads, t0, t1, on_focus_slice, &c) == UINT64_MAX) c.tree.oom = 1;
+  free(c.parents);
   return tree_finish(&c.tree, true);
 }
 

@@ -78,6 +78,12 @@ int tv_flame_invert_pruned(tv_flame_t *out, const tv_flame_t *f, double min_frac
  *  from those occurrences up to the root, weighted by their totals */
 int tv_flame_focus(tv_flame_t *out, const tv_flame_t *f, uint32_t name, uint32_t detail,
                    bool callers);
+/** tv_flame_focus(out, tree, name, detail, callers) of the tree that
+ *  tv_flame_build(tree, st, o) would make, node for node, without making
+ *  that tree: one walk, nodes only for what is under the frame's outermost
+ *  occurrences (callees) or on their stacks (callers) */
+int tv_flame_focus_build(tv_flame_t *out, const tv_store_t *st, const tv_flame_opts_t *o,
+                         uint32_t name, uint32_t detail, bool callers);
 /** folds children below min_frac of the root's total into one "other" child
  *  per parent (totals kept); returns a new tree. An "other" node of f folds
  *  again (its frames count in the new one's detail) whatever its total, so

@@ -5,6 +5,7 @@
  *   prune(prune(full, a), b) == prune(full, b)            for b >= a
  *   invert_pruned(full, a) == prune(invert(full), a)
  *   prune(invert_pruned(full, a), b) == prune(invert(full), b)
+ *   focus_build(store, frame) == focus(build(store), frame)  (callers, callees)
  *
  * "Node for node": both trees walked depth-first with children as linked
  * (left-heavy: total descending, then label ids; "other" last among equal
@@ -144,6 +145,63 @@ static void check_tree(const tv_flame_t *full, const char *what, stats_t *st) {
   tv_flame_free(&inv);
 }
 
+static int cmp_u64(const void *x, const void *y) {
+  uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* tv_flame_focus_build == tv_flame_focus(tv_flame_build(...)) for the
+ * heaviest frames at a few depths and the most repeated one (recursion:
+ * only outermost occurrences count), callers and callees. */
+static void check_focus(const tv_store_t *st, const tv_flame_t *full, const tv_flame_opts_t *fo,
+                        const char *what, size_t *n_checked) {
+  enum { MAX_FRAMES = 12 };
+  uint32_t frames[MAX_FRAMES][2];
+  size_t n_frames = 0;
+  /* the heaviest node at each depth 1..6, then the label seen at most nodes */
+  for (uint32_t d = 1; d <= 6 && n_frames < MAX_FRAMES; d++) {
+    uint32_t best = TV_FLAME_NONE;
+    for (size_t i = 1; i < full->n; i++)
+      if (full->nodes[i].depth == d &&
+          (best == TV_FLAME_NONE || full->nodes[i].total_ns > full->nodes[best].total_ns))
+        best = (uint32_t)i;
+    if (best == TV_FLAME_NONE) break;
+    frames[n_frames][0] = full->nodes[best].name;
+    frames[n_frames++][1] = full->nodes[best].detail;
+  }
+  if (full->n > 1) {
+    uint64_t *labels = malloc(full->n * sizeof *labels);
+    CHECK(labels != NULL);
+    for (size_t i = 1; i < full->n; i++)
+      labels[i - 1] = (uint64_t)full->nodes[i].name << 32 | full->nodes[i].detail;
+    qsort(labels, full->n - 1, sizeof *labels, cmp_u64);
+    size_t best = 0, best_run = 0;
+    for (size_t i = 0, run = 0; i < full->n - 1; i++) {
+      run = i && labels[i] == labels[i - 1] ? run + 1 : 1;
+      if (run > best_run) best_run = run, best = i;
+    }
+    frames[n_frames][0] = (uint32_t)(labels[best] >> 32);
+    frames[n_frames++][1] = (uint32_t)labels[best];
+    free(labels);
+  }
+  /* a frame that is not in the tree: an empty answer */
+  frames[n_frames][0] = TV_FLAME_OTHER - 1;
+  frames[n_frames++][1] = 0;
+  char msg[512];
+  for (size_t k = 0; k < n_frames; k++)
+    for (int callers = 0; callers < 2; callers++) {
+      tv_flame_t want, got;
+      CHECK_EQ(tv_flame_focus(&want, full, frames[k][0], frames[k][1], callers), 0);
+      CHECK_EQ(tv_flame_focus_build(&got, st, fo, frames[k][0], frames[k][1], callers), 0);
+      snprintf(msg, sizeof msg, "%s: %s of frame (%u, %u): focus_build vs focus(build)", what,
+               callers ? "callers" : "callees", frames[k][0], frames[k][1]);
+      check_same(&want, &got, msg);
+      tv_flame_free(&want);
+      tv_flame_free(&got);
+      (*n_checked)++;
+    }
+}
+
 static void check_trace(const char *rel) {
   char path[1024];
   snprintf(path, sizeof path, "%s/%s", TV_CORPUS_DIR, rel);
@@ -152,7 +210,12 @@ static void check_trace(const char *rel) {
   tv_open_opts_t o = {.no_cache = true};
   if (tv_trace_open(&t, path, &o, &err) != 0) CHECK_FAIL_("cannot open %s", path);
   stats_t st = {0};
-  size_t nodes[3] = {0};
+  size_t nodes[3] = {0}, n_focus = 0;
+  /* a middle range and every other thread, for the focus builds */
+  int64_t span = t.store.max_ns - t.store.min_ns;
+  bool *half = calloc(t.store.t.n_threads + 1, sizeof *half);
+  CHECK(half != NULL);
+  for (size_t i = 0; i < t.store.t.n_threads; i += 2) half[i] = true;
   for (int label = TV_LABEL_BOTH; label <= TV_LABEL_NAME; label++) {
     tv_flame_t full;
     tv_flame_opts_t fo = {.label = (tv_flame_label_t)label};
@@ -161,10 +224,18 @@ static void check_trace(const char *rel) {
     char what[256];
     snprintf(what, sizeof what, "%s label %d", rel, label);
     check_tree(&full, what, &st);
+    check_focus(&t.store, &full, &fo, what, &n_focus);
+    tv_flame_free(&full);
+    tv_flame_opts_t part = {.label = (tv_flame_label_t)label, .t0 = t.store.min_ns + span / 5,
+                            .t1 = t.store.min_ns + span / 5 * 3, .threads = half};
+    CHECK_EQ(tv_flame_build(&full, &t.store, &part), 0);
+    snprintf(what, sizeof what, "%s label %d, range and half the threads", rel, label);
+    check_focus(&t.store, &full, &part, what, &n_focus);
     tv_flame_free(&full);
   }
-  printf("  %s: %zu/%zu/%zu nodes, %zu pairs compared, %zu that folded a pruned tree further\n",
-         rel, nodes[0], nodes[1], nodes[2], st.pairs, st.nontrivial);
+  free(half);
+  printf("  %s: %zu/%zu/%zu nodes, %zu pairs compared, %zu that folded a pruned tree further; "
+         "%zu focus builds\n", rel, nodes[0], nodes[1], nodes[2], st.pairs, st.nontrivial, n_focus);
   /* the test means something only when pruned trees were pruned further */
   if (st.nontrivial < 10) CHECK_FAIL_("%s: only %zu non-trivial pairs", rel, st.nontrivial);
   tv_trace_close(&t);
