@@ -609,27 +609,27 @@ static void api_flamegraph(tv_served_t *s, tv_param_fn get, void *ud, tv_http_re
   tv_flame_t tree = {0}, shaped = {0}, pruned = {0};
   bool inverted = !strcmp(view, "inverted");
   int rc = 0;
-  const tv_flame_t *whole = NULL, *use = &tree;
-  if (!sel.threads && sel.t0 == sel.t1) {
-    /* The whole trace: a cached tree, shared by every request. */
-    whole = tv_served_whole_flame(s, fo.label, inverted);
-    if (!whole) rc = TV_ENOMEM;
-    use = whole;
+  /* The whole trace, normal or inverted, pruned at least as much as the
+   * cached trees are: prune the cached tree, shared by every request (it
+   * answers exactly what pruning the full tree would). Anything else is
+   * built from the store. */
+  const tv_flame_t *cached = NULL;
+  if (!sel.threads && sel.t0 == sel.t1 && !focus && min_frac >= TV_FLAME_CACHE_FRAC)
+    cached = tv_served_whole_flame(s, fo.label, inverted);
+  if (cached) {
+    rc = tv_flame_prune(&pruned, cached, min_frac);
+  } else if (focus) {
+    /* straight from the index: the whole tree is not needed */
+    rc = tv_flame_focus_build(&shaped, &s->trace.store, &fo, (uint32_t)name, (uint32_t)detail,
+                              !strcmp(view, "callers"));
+    if (rc == 0) rc = tv_flame_prune(&pruned, &shaped, min_frac);
+    tv_flame_free(&shaped); /* before the answer is rendered */
   } else {
     rc = tv_flame_build(&tree, &s->trace.store, &fo);
-    if (rc == 0 && inverted) {
-      rc = tv_flame_invert(&shaped, &tree);
-      use = &shaped;
-    }
+    if (rc == 0 && inverted) rc = tv_flame_invert_pruned(&pruned, &tree, min_frac);
+    else if (rc == 0) rc = tv_flame_prune(&pruned, &tree, min_frac);
+    tv_flame_free(&tree);
   }
-  if (rc == 0 && focus) {
-    const tv_flame_t *base = whole ? tv_served_whole_flame(s, fo.label, false) : &tree;
-    rc = base ? tv_flame_focus(&shaped, base, (uint32_t)name, (uint32_t)detail,
-                               !strcmp(view, "callers"))
-              : TV_ENOMEM;
-    use = &shaped;
-  }
-  if (rc == 0) rc = tv_flame_prune(&pruned, use, min_frac);
   if (rc != 0) {
     tv_api_error(reply, 500, "out of memory");
   } else {

@@ -102,11 +102,15 @@ static int run_flamegraph(int argc, char **argv) {
   tv_flame_t tree = {0}, shaped = {0}, pruned = {0};
   rc = tv_flame_build(&tree, &t.store, &fo);
   const tv_flame_t *use = &tree;
-  if (rc == 0 && inverted) {
+  if (rc == 0 && inverted && min_frac > 0) {
+    /* the pruned inverted tree without the whole inverted tree in between */
+    rc = tv_flame_invert_pruned(&pruned, &tree, min_frac);
+    use = &pruned;
+  } else if (rc == 0 && inverted) {
     rc = tv_flame_invert(&shaped, &tree);
     use = &shaped;
   }
-  if (rc == 0 && min_frac > 0) {
+  if (rc == 0 && min_frac > 0 && !inverted) {
     rc = tv_flame_prune(&pruned, use, min_frac);
     use = &pruned;
   }

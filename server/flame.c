@@ -218,6 +218,14 @@ static int tree_finish(tree_t *t, bool sum_root) {
   free(child_sum);
   free(count);
   free(keys);
+  /* Give back the doubling slack: some trees live as long as the trace. */
+  if (f->cap > f->n) {
+    tv_flame_node_t *fit = realloc(f->nodes, f->n * sizeof *fit);
+    if (fit) {
+      f->nodes = fit;
+      f->cap = f->n;
+    }
+  }
   return 0;
 }
 
@@ -235,20 +243,27 @@ typedef struct build_ctx {
   tv_flame_label_t label;
 } build_ctx_t;
 
+/* The frame label of a slice: (name, detail) string ids as the label kind says. */
+static void slice_label(tv_flame_label_t label, const tv_slices_t *s, uint64_t row,
+                        uint32_t *name, uint32_t *detail) {
+  *name = s->name[row];
+  *detail = s->detail[row];
+  switch (label) {
+    case TV_LABEL_NAME: *detail = 0; break;
+    case TV_LABEL_DETAIL:
+      if (*detail) *name = *detail;
+      *detail = 0;
+      break;
+    case TV_LABEL_BOTH: break;
+  }
+}
+
 static uint32_t on_slice(void *ud, uint32_t thread, uint64_t row, uint64_t parent_row,
                          uint32_t parent_tag, int64_t clipped) {
   build_ctx_t *c = ud;
   (void)parent_row;
-  const tv_slices_t *s = &c->st->t.threads[thread].slices;
-  uint32_t name = s->name[row], detail = s->detail[row];
-  switch (c->label) {
-    case TV_LABEL_NAME: detail = 0; break;
-    case TV_LABEL_DETAIL:
-      if (detail) name = detail;
-      detail = 0;
-      break;
-    case TV_LABEL_BOTH: break;
-  }
+  uint32_t name, detail;
+  slice_label(c->label, &c->st->t.threads[thread].slices, row, &name, &detail);
   uint32_t node = tree_child(&c->tree, parent_tag, name, detail);
   if (c->tree.oom) return 0;
   tv_flame_node_t *n = &c->tree.f->nodes[node];
@@ -268,10 +283,102 @@ int tv_flame_build(tv_flame_t *f, const tv_store_t *st, const tv_flame_opts_t *o
   return tree_finish(&c.tree, true);
 }
 
+/* Callers and callees of one frame straight from the walk, without the
+ * whole tree: a slice's tag is 0 outside the frame's outermost occurrences.
+ * Callees: inside one, the tag is the slice's node in out + 1, so each slice
+ * adds its time under its parent's node. Callers: the tag is 1 inside; at an
+ * outermost occurrence the slice's stack is climbed through the parent rows
+ * the walk gave (ancestors are visited first: the walk goes depth by depth),
+ * adding the occurrence's time along the reversed stack. */
+typedef struct focus_ctx {
+  tree_t tree;
+  const tv_store_t *st;
+  tv_flame_label_t label;
+  uint32_t name, detail; /* the frame */
+  bool callers;
+  uint32_t thread;   /* callers: the thread `parents` is for */
+  uint64_t *parents; /* callers: per row of that thread, its parent row */
+  size_t cap;
+} focus_ctx_t;
+
+static uint32_t on_focus_slice(void *ud, uint32_t thread, uint64_t row, uint64_t parent_row,
+                               uint32_t parent_tag, int64_t clipped) {
+  focus_ctx_t *c = ud;
+  if (c->tree.oom) return 0;
+  const tv_slices_t *s = &c->st->t.threads[thread].slices;
+  uint32_t name, detail;
+  if (c->callers) {
+    if (thread != c->thread) {
+      if (s->n > c->cap) {
+        free(c->parents);
+        if (!(c->parents = malloc(s->n * sizeof *c->parents))) {
+          c->cap = 0;
+          c->tree.oom = 1;
+          return 0;
+        }
+        c->cap = s->n;
+      }
+      c->thread = thread;
+    }
+    c->parents[row] = parent_row;
+    if (parent_tag) return 1;
+    slice_label(c->label, s, row, &name, &detail);
+    if (name != c->name || detail != c->detail) return 0;
+    uint32_t at = TV_FLAME_ROOT;
+    for (uint64_t r = row; r != UINT64_MAX; r = c->parents[r]) {
+      slice_label(c->label, s, r, &name, &detail);
+      at = tree_child(&c->tree, at, name, detail);
+      if (c->tree.oom) return 0;
+      tv_flame_node_t *n = &c->tree.f->nodes[at];
+      n->total_ns = tv_sat_add(n->total_ns, clipped);
+    }
+    return 1;
+  }
+  slice_label(c->label, s, row, &name, &detail);
+  uint32_t at;
+  if (parent_tag) at = parent_tag - 1;
+  else if (name == c->name && detail == c->detail) at = TV_FLAME_ROOT;
+  else return 0;
+  uint32_t node = tree_child(&c->tree, at, name, detail);
+  if (c->tree.oom) return 0;
+  tv_flame_node_t *n = &c->tree.f->nodes[node];
+  n->total_ns = tv_sat_add(n->total_ns, clipped);
+  return node + 1;
+}
+
+int tv_flame_focus_build(tv_flame_t *out, const tv_store_t *st, const tv_flame_opts_t *o,
+                         uint32_t name, uint32_t detail, bool callers) {
+  focus_ctx_t c = {.st = st, .label = o->label, .name = name, .detail = detail,
+                   .callers = callers, .thread = UINT32_MAX};
+  if (tree_init(&c.tree, out) != 0) return TV_ENOMEM;
+  int64_t t0 = o->t0, t1 = o->t1;
+  if (t0 >= t1) {
+    t0 = INT64_MIN;
+    t1 = INT64_MAX;
+  }
+  if (tv_walk_range(st, o->threads, t0, t1, on_focus_slice, &c) == UINT64_MAX) c.tree.oom = 1;
+  free(c.parents);
+  return tree_finish(&c.tree, true);
+}
+
 /* ------------------------------------------------- invert, focus, prune */
 
 static bool same_label(const tv_flame_node_t *a, uint32_t name, uint32_t detail) {
   return a->name == name && a->detail == detail;
+}
+
+/* Ends a pruned tree whose root total is set and whose "other" nodes count
+ * their folded frames in self_ns: the counts move to detail (tree_child keyed
+ * the nodes by detail 0), then the usual finish. */
+static int finish_pruned(tree_t *t) {
+  tv_flame_t *out = t->f;
+  for (size_t i = 1; i < out->n && !t->oom; i++)
+    if (out->nodes[i].name == TV_FLAME_OTHER) {
+      int64_t folded = out->nodes[i].self_ns;
+      out->nodes[i].detail = folded < UINT32_MAX ? (uint32_t)folded : UINT32_MAX;
+      out->nodes[i].self_ns = 0;
+    }
+  return tree_finish(t, false);
 }
 
 int tv_flame_invert(tv_flame_t *out, const tv_flame_t *f) {
@@ -288,6 +395,112 @@ int tv_flame_invert(tv_flame_t *out, const tv_flame_t *f) {
     }
   }
   return tree_finish(&t, true);
+}
+
+/* tv_flame_invert_pruned builds the inverted tree level by level and only
+ * below kept nodes: each frame of f with self time walks up its stack one
+ * caller per level while its reversed stack so far is a kept node. Frames
+ * of one level are grouped into candidate nodes (parent, label) by a table
+ * that lives for the level, so the nodes pruning would fold are never made. */
+typedef struct inv_walk {
+  int64_t self;  /* the self time of the frame of f this walk started from */
+  uint32_t anc;  /* the next caller to add (a node of f) */
+  uint32_t at;   /* the node of out so far, then the candidate of the level */
+} inv_walk_t;
+
+typedef struct inv_cand {
+  uint32_t parent, name, detail; /* parent: a node of out */
+  uint32_t node;                 /* its node in out, TV_FLAME_NONE when folded */
+  int64_t total;
+} inv_cand_t;
+
+int tv_flame_invert_pruned(tv_flame_t *out, const tv_flame_t *f, double min_frac) {
+  tree_t t;
+  if (tree_init(&t, out) != 0) return TV_ENOMEM;
+  size_t n_walks = 0, cap_cands = 0;
+  inv_walk_t *walks = NULL;
+  inv_cand_t *cands = NULL;
+  uint32_t *slots = NULL;
+  for (size_t i = 1; i < f->n; i++) n_walks += f->nodes[i].self_ns > 0;
+  if (n_walks && !(walks = malloc(n_walks * sizeof *walks))) t.oom = 1;
+  /* The root's total is the sum of the self times (as tv_flame_invert's). */
+  int64_t root = 0;
+  for (size_t i = 1, k = 0; i < f->n && !t.oom; i++) {
+    int64_t self = f->nodes[i].self_ns;
+    if (self <= 0) continue;
+    walks[k++] = (inv_walk_t){.self = self, .anc = (uint32_t)i, .at = TV_FLAME_ROOT};
+    root = tv_sat_add(root, self);
+  }
+  out->nodes[0].total_ns = root;
+  double threshold = min_frac * (double)root;
+  while (n_walks && !t.oom) {
+    /* Group the walks by (node so far, next caller's label). */
+    size_t nslots = 16;
+    while (nslots < n_walks * 2) nslots *= 2;
+    free(slots);
+    if (!(slots = calloc(nslots, sizeof *slots))) {
+      t.oom = 1;
+      break;
+    }
+    size_t n_cands = 0;
+    for (size_t w = 0; w < n_walks && !t.oom; w++) {
+      const tv_flame_node_t *a = &f->nodes[walks[w].anc];
+      uint32_t h = node_hash(walks[w].at, a->name, a->detail);
+      size_t k = h & (nslots - 1);
+      uint32_t c = UINT32_MAX;
+      for (; slots[k]; k = (k + 1) & (nslots - 1)) {
+        const inv_cand_t *x = &cands[slots[k] - 1];
+        if (x->parent == walks[w].at && x->name == a->name && x->detail == a->detail) {
+          c = slots[k] - 1;
+          break;
+        }
+      }
+      if (c == UINT32_MAX) {
+        if (n_cands == cap_cands) {
+          size_t grown_cap = cap_cands ? cap_cands * 2 : 1024;
+          inv_cand_t *grown = realloc(cands, grown_cap * sizeof *grown);
+          if (!grown) {
+            t.oom = 1;
+            break;
+          }
+          cands = grown;
+          cap_cands = grown_cap;
+        }
+        c = (uint32_t)n_cands++;
+        cands[c] = (inv_cand_t){walks[w].at, a->name, a->detail, TV_FLAME_NONE, 0};
+        slots[k] = c + 1;
+      }
+      cands[c].total = tv_sat_add(cands[c].total, walks[w].self);
+      walks[w].at = c;
+    }
+    /* Keep or fold each candidate, as tv_flame_prune would. */
+    for (size_t c = 0; c < n_cands && !t.oom; c++) {
+      inv_cand_t *x = &cands[c];
+      if (!((double)x->total < threshold)) {
+        x->node = tree_child(&t, x->parent, x->name, x->detail);
+        if (!t.oom) out->nodes[x->node].total_ns = x->total;
+      } else {
+        uint32_t other = tree_child(&t, x->parent, TV_FLAME_OTHER, 0);
+        if (t.oom) break;
+        tv_flame_node_t *o = &out->nodes[other];
+        o->total_ns = tv_sat_add(o->total_ns, x->total);
+        o->self_ns++; /* folded frames, moved to detail by finish_pruned */
+      }
+    }
+    /* Walks under kept nodes go on to the next caller; the others end. */
+    size_t kept = 0;
+    for (size_t w = 0; w < n_walks && !t.oom; w++) {
+      uint32_t node = cands[walks[w].at].node;
+      uint32_t next = f->nodes[walks[w].anc].parent;
+      if (node == TV_FLAME_NONE || next == TV_FLAME_ROOT) continue;
+      walks[kept++] = (inv_walk_t){walks[w].self, next, node};
+    }
+    n_walks = kept;
+  }
+  free(walks);
+  free(cands);
+  free(slots);
+  return finish_pruned(&t);
 }
 
 /* Copies the subtree of f under v into t below `at` (merging by label). */
@@ -375,25 +588,27 @@ int tv_flame_prune(tv_flame_t *out, const tv_flame_t *f, double min_frac) {
       continue;
     }
     uint32_t dst_parent = map[n->parent];
-    if (!((double)n->total_ns < threshold)) { /* min_frac 0 keeps everything */
+    bool is_other = n->name == TV_FLAME_OTHER;
+    if (!is_other && !((double)n->total_ns < threshold)) { /* min_frac 0 keeps everything */
       map[i] = tree_child(&t, dst_parent, n->name, n->detail);
       if (!t.oom) out->nodes[map[i]].total_ns = n->total_ns;
     } else {
       dropped[i] = 1;
-      /* "other" keeps the total of what it folds; its detail counts them. */
+      /* "other" keeps the total of what it folds; its detail counts them. An
+       * "other" of f (f already pruned) holds frames below a smaller
+       * fraction: they fold again, whatever their sum, and count as many
+       * frames as before, so pruning a pruned tree at a fraction at least
+       * as large answers exactly what pruning the full tree would. */
       uint32_t other = tree_child(&t, dst_parent, TV_FLAME_OTHER, 0);
       if (t.oom) break;
       tv_flame_node_t *o = &out->nodes[other];
       o->total_ns = tv_sat_add(o->total_ns, n->total_ns);
-      o->self_ns++; /* counts folded frames until tree_finish; moved to detail below */
+      o->self_ns += is_other ? n->detail : 1; /* moved to detail below */
     }
   }
   free(map);
   free(dropped);
-  /* tree_child keyed "other" by detail 0; record the folded count now. */
-  for (size_t i = 1; i < out->n && !t.oom; i++)
-    if (out->nodes[i].name == TV_FLAME_OTHER) out->nodes[i].detail = (uint32_t)out->nodes[i].self_ns;
-  return tree_finish(&t, false);
+  return finish_pruned(&t);
 }
 
 /* --------------------------------------------------------------- text */

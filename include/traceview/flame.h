@@ -69,13 +69,25 @@ typedef struct tv_flame_opts {
 int tv_flame_build(tv_flame_t *f, const tv_store_t *st, const tv_flame_opts_t *o);
 /** leaf-first (icicle) tree of f: each node's self time under its reversed stack */
 int tv_flame_invert(tv_flame_t *out, const tv_flame_t *f);
+/** prune(invert(f), min_frac) (see tv_flame_prune), node for node, without
+ *  building the whole inverted tree, which can have several times f's nodes:
+ *  only the kept nodes and one "other" per parent are made */
+int tv_flame_invert_pruned(tv_flame_t *out, const tv_flame_t *f, double min_frac);
 /** callees of frame (name, detail): the subtrees of its outermost occurrences
  *  merged under one root; callers (when callers is true): the inverted paths
  *  from those occurrences up to the root, weighted by their totals */
 int tv_flame_focus(tv_flame_t *out, const tv_flame_t *f, uint32_t name, uint32_t detail,
                    bool callers);
+/** tv_flame_focus(out, tree, name, detail, callers) of the tree that
+ *  tv_flame_build(tree, st, o) would make, node for node, without making
+ *  that tree: one walk, nodes only for what is under the frame's outermost
+ *  occurrences (callees) or on their stacks (callers) */
+int tv_flame_focus_build(tv_flame_t *out, const tv_store_t *st, const tv_flame_opts_t *o,
+                         uint32_t name, uint32_t detail, bool callers);
 /** folds children below min_frac of the root's total into one "other" child
- *  per parent (totals kept); returns a new tree */
+ *  per parent (totals kept); returns a new tree. An "other" node of f folds
+ *  again (its frames count in the new one's detail) whatever its total, so
+ *  for b >= a, prune(prune(f, a), b) equals prune(f, b) node for node */
 int tv_flame_prune(tv_flame_t *out, const tv_flame_t *f, double min_frac);
 void tv_flame_free(tv_flame_t *f);
 

@@ -28,6 +28,12 @@
 enum { TV_SERVED_INDEXING = 0, TV_SERVED_READY = 1, TV_SERVED_ERROR = 2 };
 
 #define TV_OVERVIEW_BUCKETS 4096
+/* The fraction of the root's total the cached whole-trace flame trees are
+ * pruned at: the finest min_frac the web UI asks for when zoomed in (5e-6,
+ * web/views/flame_view.js detailFor), so every UI request of the whole trace
+ * is answered from the cache. About 2 B per event on the LLVM bench trace
+ * (docs/performance.md). */
+#define TV_FLAME_CACHE_FRAC 5e-6
 
 /* A track as the API numbers it: a thread's slices or one counter series. */
 typedef struct tv_track {
@@ -54,8 +60,10 @@ typedef struct tv_served {
   int64_t overview[TV_OVERVIEW_BUCKETS]; /* busy ns of depth-0 slices */
   char *meta_json;          /* cached /meta answer */
   _Atomic(char *) *display; /* per string id: demangled text, filled lazily */
-  /* Whole-trace flame trees per label kind, [label][inverted], built on first
-   * use: the default view of a big trace costs one build, not one per request. */
+  /* Whole-trace flame trees per label kind, [label][inverted], pruned at
+   * TV_FLAME_CACHE_FRAC, built on first use (both views at once): the
+   * default view of a big trace costs one build, not one per request, and
+   * not a full tree held for the life of the trace. */
   pthread_mutex_t flame_lock;
   tv_flame_t *whole_flame[3][2];
   uint64_t generation;      /* 1 for the first index of a file, +1 per re-index */
@@ -104,8 +112,10 @@ int tv_served_init(tv_served_t *s, const char *path, const void *mem, size_t len
 /** indexes s (blocking): trace, LOD pyramids, tracks, overview, meta */
 void tv_served_index(tv_served_t *s);
 void tv_served_free(tv_served_t *s);
-/** the cached whole-trace flame tree (built on first use; NULL on out of
- *  memory); valid while s lives */
+/** the cached whole-trace flame tree pruned at TV_FLAME_CACHE_FRAC (built on
+ *  first use; NULL on out of memory); valid while s lives. Pruning it at a
+ *  min_frac >= TV_FLAME_CACHE_FRAC answers what pruning the full tree would
+ *  (tv_flame_prune); anything finer needs a tree built from the store. */
 const tv_flame_t *tv_served_whole_flame(tv_served_t *s, tv_flame_label_t label, bool inverted);
 /** text to show for a string id (demangled when it is a mangled symbol) */
 const char *tv_served_display(tv_served_t *s, uint32_t id, size_t *len);

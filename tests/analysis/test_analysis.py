@@ -40,7 +40,10 @@ cases, fractional microseconds, LLVM-total look-alikes, overlapping slices).
                  occurrences); pruning (min_frac 0.01 and default): kept
                  children, one `other` per parent holding the folded totals
                  and count, parents' totals and self unchanged. Whole trace,
-                 ranges cutting slices, a tracks subset.
+                 ranges cutting slices, a tracks subset. The whole trace's
+                 answers (from the server's cached pruned trees) equal the
+                 same requests over an explicit whole range (built from the
+                 index), normal and inverted, min_frac 1e-6 .. 0.2.
   2. stats       group_by name (all traces) and detail: every row (count,
                  total, self, avg, max, self_pct), row order, events/total/self
                  sums, `groups`, top, sort, filter; whole trace equals
@@ -967,6 +970,44 @@ def section_flame(ctx):
                                              ZERO_FOLDED[0][1], fmt_stack(ZERO_FOLDED[0][3])) if ZERO_FOLDED else "")
 
 
+CACHED_FRACS = (None, 0.01, 5e-5, 5e-6, 0.2, 1e-6)
+
+
+def section_flame_cached(ctx):
+    """The whole trace's normal and inverted views come from trees the server
+    keeps pruned at a small fraction (5e-6) and prunes again per request; an
+    explicit range covering the whole trace, [0, duration + 1), is built from
+    the index like any range. Both must answer byte for byte the same, at the
+    default min_frac, the UI's finer ones (5e-5, 5e-6), coarser ones, and one
+    below the cache's fraction (1e-6, built from the index either way)."""
+    for path in ctx.files:
+        if path not in ctx.metas:
+            continue
+        m, nm = ctx.models[path], short(path)
+        for lab in ("both", "name", "detail"):
+            errs = []
+            n = 0
+            for view in ("normal", "inverted"):
+                for frac in CACHED_FRACS:
+                    p = dict(label=lab, view=view if view != "normal" else None, min_frac=frac)
+                    what = "%s: flame whole %s label=%s min_frac=%s" % (nm, view, lab, frac)
+                    cached = ctx.api(path, "flamegraph", what, **p)
+                    built = ctx.api(path, "flamegraph", what + " (explicit range)",
+                                    start=0, end=m.duration + 1, **p)
+                    if cached is None or built is None:
+                        continue
+                    n += 1
+                    if cached != built:
+                        cn, bn = cached.get("nodes", {}), built.get("nodes", {})
+                        errs.append("%s min_frac=%s: %d nodes, built from the index %d nodes%s"
+                                    % (view, frac, len(cn.get("parent", [])), len(bn.get("parent", [])),
+                                       "" if cn != bn else " (nodes equal, rest differs)"))
+                    if frac == 5e-6 and view == "normal":
+                        errs += ["shape: " + e for e in flame_shape_errors(cached)]
+            R.errors("%s: label=%s: whole-trace flame answers (normal, inverted; %d min_frac values, %d pairs) "
+                     "equal the same trees built from the index" % (nm, lab, len(CACHED_FRACS), n), errs)
+
+
 def check_views(ctx, path, j, want, params, what):
     """Inverted, callees and callers against the Python tree `want`."""
     m = ctx.models[path]
@@ -1643,7 +1684,7 @@ def main():
         try:
             t = time.time()
             section_setup(ctx)
-            for fn in (section_flame, section_stats, section_handmade_rule, section_search, section_edges):
+            for fn in (section_flame, section_flame_cached, section_stats, section_handmade_rule, section_search, section_edges):
                 t1 = time.time()
                 fn(ctx)
                 ctx.ensure_alive(fn.__name__)
