@@ -9,6 +9,7 @@
  *     in the summary of the bucket it starts in. */
 #include "traceview/lod.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,4 +245,135 @@ size_t tv_lod_tile(const tv_lod_t *lod, const tv_thread_t *th, int64_t origin_ns
     }
   }
   return examined;
+}
+
+/* ------------------------------------------------------------ self time */
+
+int64_t tv_slice_self(const tv_thread_t *th, uint64_t row) {
+  const tv_slices_t *s = &th->slices;
+  uint32_t d = s->depth[row];
+  int64_t start = s->start_ns[row], dur = s->dur_ns[row], end = start + dur;
+  if (dur <= 0) return 0;
+  uint64_t c, e;
+  if (d >= TV_MAX_DEPTH_STORED) { /* the clamped depth: children follow in the same run */
+    c = row + 1;
+    e = th->depth_begin[d + 1];
+  } else if (d + 1 < th->max_depth) {
+    c = th->depth_begin[d + 1];
+    e = th->depth_begin[d + 2];
+    /* First row of depth d + 1 starting at or after start. */
+    while (c < e) {
+      uint64_t m = c + (e - c) / 2;
+      if (s->start_ns[m] < start) c = m + 1;
+      else e = m;
+    }
+    e = th->depth_begin[d + 2];
+  } else {
+    return dur;
+  }
+  int64_t max_end = INT64_MIN, inside = 0;
+  for (; c < e && s->start_ns[c] < end; c++) {
+    int64_t cs = s->start_ns[c], ce = cs + s->dur_ns[c];
+    if (max_end <= cs) inside += (ce < end ? ce : end) - cs; /* else nested in an earlier child */
+    if (ce > max_end) max_end = ce;
+  }
+  return dur - inside > 0 ? dur - inside : 0;
+}
+
+/* First row of [b, e) starting at or after t. */
+static uint64_t first_starting(const int64_t *st, uint64_t b, uint64_t e, int64_t t) {
+  while (b < e) {
+    uint64_t m = b + (e - b) / 2;
+    if (st[m] < t) b = m + 1;
+    else e = m;
+  }
+  return b;
+}
+
+/* Self times of rows [r, r + m) of one depth, whose children are in [cb, ce):
+ * each row's children follow the previous row's. Where the depth below is
+ * the clamped depth (nested), a row there inside an earlier one of that
+ * depth is that one's child, not this row's. */
+static void fill_rows(const int64_t *st, const int64_t *du, uint64_t r, uint64_t m, uint64_t cb,
+                      uint64_t ce, bool nested, int64_t *out) {
+  /* Rows before the first child of row r ended before it started. */
+  uint64_t c = first_starting(st, cb, ce, st[r]);
+  int64_t max_end = INT64_MIN;
+  for (uint64_t i = r; i < r + m; i++) {
+    int64_t end = st[i] + du[i], inside = 0;
+    for (; c < ce && st[c] < end; c++) {
+      int64_t cs = st[c], e = cs + du[c];
+      if (nested) {
+        int64_t before = max_end;
+        if (e > max_end) max_end = e;
+        if (before > cs) continue;
+      }
+      inside += (e < end ? e : end) - cs;
+    }
+    out[i - r] = du[i] - inside > 0 ? du[i] - inside : 0;
+  }
+}
+
+void tv_self_walk_fill(tv_self_walk_t *w, uint64_t row) {
+  const tv_thread_t *th = w->th;
+  const int64_t *st = th->slices.start_ns, *du = th->slices.dur_ns;
+  uint32_t d = th->slices.depth[row];
+  uint64_t e = th->depth_begin[d + 1];
+  uint64_t m = e - row < TV_SELF_CHUNK ? e - row : TV_SELF_CHUNK;
+  w->begin = row;
+  w->end = row + m;
+  if (w->clamped && d == TV_MAX_DEPTH_STORED) {
+    memcpy(w->buf, w->clamped + (row - w->clamped_begin), m * sizeof *w->buf);
+  } else if (d + 1 >= th->max_depth) {
+    memcpy(w->buf, du + row, m * sizeof *w->buf);
+  } else {
+    fill_rows(st, du, row, m, e, th->depth_begin[d + 2], d + 1 == TV_MAX_DEPTH_STORED, w->buf);
+  }
+}
+
+/* Self times of the clamped depth's rows [b, e), nested among themselves the
+ * way the store nested them: a row's parent is the last earlier row still
+ * open at its start (the rows whose parent is of depth
+ * TV_MAX_DEPTH_STORED - 1 find none open). */
+static int clamped_self(const tv_slices_t *s, uint64_t b, uint64_t e, int64_t *self) {
+  uint64_t *stack = malloc((e - b) * sizeof *stack);
+  if (!stack) return TV_ENOMEM;
+  size_t top = 0;
+  for (uint64_t i = b; i < e; i++) {
+    int64_t start = s->start_ns[i], end = start + s->dur_ns[i];
+    while (top > 0 && s->start_ns[stack[top - 1]] + s->dur_ns[stack[top - 1]] <= start) top--;
+    self[i - b] = s->dur_ns[i];
+    if (top > 0) {
+      uint64_t p = stack[top - 1];
+      int64_t pend = s->start_ns[p] + s->dur_ns[p];
+      self[p - b] -= (end < pend ? end : pend) - start;
+      if (self[p - b] < 0) self[p - b] = 0;
+    }
+    if (s->dur_ns[i] > 0) stack[top++] = i;
+  }
+  free(stack);
+  return 0;
+}
+
+int tv_self_walk_init(tv_self_walk_t *w, const tv_thread_t *th) {
+  w->th = th;
+  w->begin = w->end = 0;
+  w->clamped = NULL;
+  w->clamped_begin = 0;
+  if (th->max_depth > TV_MAX_DEPTH_STORED) {
+    uint64_t b = th->depth_begin[TV_MAX_DEPTH_STORED], e = th->depth_begin[TV_MAX_DEPTH_STORED + 1];
+    w->clamped = malloc((e - b) * sizeof *w->clamped);
+    if (!w->clamped || clamped_self(&th->slices, b, e, w->clamped) != 0) {
+      free(w->clamped);
+      w->clamped = NULL;
+      return TV_ENOMEM;
+    }
+    w->clamped_begin = b;
+  }
+  return 0;
+}
+
+void tv_self_walk_free(tv_self_walk_t *w) {
+  free(w->clamped);
+  w->clamped = NULL;
 }

@@ -7,8 +7,9 @@
  *   3. per thread, matches B/E marks into slices (stable timestamp order,
  *      unclosed B closed at the end of the trace);
  *   4. per thread, sorts slices by (start, longer first, offset) and walks
- *      them with a stack to set depth and self time (see docs/cli.md,
- *      "Nesting and self time"; zero-length slices are never parents);
+ *      them with a stack to set depth (see docs/cli.md, "Nesting and self
+ *      time"; zero-length slices are never parents; self time is derived
+ *      when asked, lod.h);
  *   5. per thread, regroups slices by depth (a stable counting sort), so each
  *      depth is a run of disjoint slices that tiles can binary-search;
  *   6. sorts threads by (pid, sort index, tid).
@@ -79,10 +80,10 @@ static int grow_columns(size_t *cap, size_t need, void **cols[], const size_t si
                                   (size_t[]){sizeof *(arr)}, 1))
 
 #define SLICE_COLUMNS(s)                                                   \
-  (void **[]){(void **)&(s)->start_ns, (void **)&(s)->dur_ns, (void **)&(s)->self_ns, \
+  (void **[]){(void **)&(s)->start_ns, (void **)&(s)->dur_ns,                \
               (void **)&(s)->name, (void **)&(s)->detail, (void **)&(s)->off,  \
               (void **)&(s)->cat, (void **)&(s)->depth},                        \
-      (size_t[]){8, 8, 8, 4, 4, 8, 2, 2}, 8
+      (size_t[]){8, 8, 4, 4, 8, 2, 2}, 7
 #define INSTANT_COLUMNS(s)                                                          \
   (void **[]){(void **)&(s)->ts_ns, (void **)&(s)->name, (void **)&(s)->off},       \
       (size_t[]){8, 4, 8}, 3
@@ -92,7 +93,7 @@ static int slices_reserve(tv_slices_t *s, size_t need) {
 }
 
 static void slices_free(tv_slices_t *s) {
-  free(s->start_ns); free(s->dur_ns); free(s->self_ns); free(s->name);
+  free(s->start_ns); free(s->dur_ns); free(s->name);
   free(s->detail); free(s->off); free(s->cat); free(s->depth);
   memset(s, 0, sizeof *s);
 }
@@ -640,10 +641,7 @@ static void permute_slices(tv_slices_t *s, const sort_key_t *perm, void *tmp, bo
   permute(s->detail, 4, perm, n, tmp);
   permute(s->off, 8, perm, n, tmp);
   permute(s->cat, 2, perm, n, tmp);
-  if (nested) {
-    permute(s->self_ns, 8, perm, n, tmp);
-    permute(s->depth, 2, perm, n, tmp);
-  }
+  if (nested) permute(s->depth, 2, perm, n, tmp);
 }
 
 static int sort_slices(tv_slices_t *s) {
@@ -673,7 +671,7 @@ static int sort_slices(tv_slices_t *s) {
   return 0;
 }
 
-/* Sets depth and self time; see invariants (2) and (3) in store.h. */
+/* Sets depth; see invariant (2) in store.h. Self time is derived (lod.h). */
 static int nest_slices(tv_diag_t *diag, tv_thread_t *th) {
   tv_slices_t *s = &th->slices;
   size_t *stack = malloc((s->n + 1) * sizeof *stack);
@@ -693,14 +691,10 @@ static int nest_slices(tv_diag_t *diag, tv_thread_t *th) {
       depth = TV_MAX_DEPTH_STORED;
     }
     s->depth[i] = (uint16_t)depth;
-    s->self_ns[i] = s->dur_ns[i];
     if (top > 0) {
       size_t p = stack[top - 1];
-      int64_t pend = s->start_ns[p] + s->dur_ns[p];
-      int64_t inside = (end < pend ? end : pend) - start;
-      s->self_ns[p] -= inside;
-      if (s->self_ns[p] < 0) s->self_ns[p] = 0;
-      if (end > pend) tv_diag_add(diag, TV_DIAG_overlapping, (int64_t)s->off[i]);
+      if (end > s->start_ns[p] + s->dur_ns[p])
+        tv_diag_add(diag, TV_DIAG_overlapping, (int64_t)s->off[i]);
     }
     if (depth + 1 > levels) levels = (uint32_t)(depth + 1);
     if (s->dur_ns[i] > 0) stack[top++] = i;
@@ -943,7 +937,7 @@ size_t tv_store_bytes(const tv_store_t *store) {
   bytes += t->cap_totals * sizeof *t->totals + t->cap_cats * sizeof *t->cats;
   bytes += ((size_t)t->thread_mask + 1) * sizeof *t->thread_slots;
   for (size_t i = 0; i < t->n_threads; i++) {
-    bytes += t->threads[i].slices.cap * (8 + 8 + 8 + 4 + 4 + 8 + 2 + 2);
+    bytes += t->threads[i].slices.cap * (8 + 8 + 4 + 4 + 8 + 2 + 2);
     bytes += (t->threads[i].instants.cap + t->threads[i].samples.cap) * (8 + 4 + 8);
     bytes += ((size_t)t->threads[i].max_depth + 1) * sizeof(uint64_t);
   }

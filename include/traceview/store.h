@@ -4,7 +4,7 @@
  * chunk of its input (raw events in file order, chunk-local string ids), and
  * tv_store_build merges the builders in chunk order into the store: it remaps
  * string ids, concatenates per-thread columns, matches B/E pairs, sorts each
- * thread's slices and computes depth and self time. Any split of the input at
+ * thread's slices and computes their depth. Any split of the input at
  * event boundaries gives the same store as one builder over the whole input.
  *
  * Units: timestamps and durations are integer nanoseconds (int64). */
@@ -68,13 +68,16 @@ const char *tv_diag_desc(int kind);
  *     start_ns + dur_ns are non-decreasing (binary search finds a time).
  * (2) depth[i] > 0 implies exactly one slice at depth[i] - 1 that contains
  *     start_ns[i] (its parent); zero-length slices are never parents.
- * (3) 0 <= self_ns[i] <= dur_ns[i].
- * Improperly nested input (a child ending after its parent) keeps (1) and (3)
- * but the parent found by (2) is the slice it started in. */
+ * (3) dur_ns[i] >= 0.
+ * Improperly nested input (a child ending after its parent) keeps (1) but the
+ * parent found by (2) is the slice it started in. Slices nested deeper than
+ * TV_MAX_DEPTH_STORED all get that depth, where (1) does not hold.
+ * Self time is not stored (8 bytes a slice): tv_slice_self and tv_self_walk
+ * (lod.h) derive it from the children, found by (1) and (2).
+ * 36 bytes a slice. */
 typedef struct tv_slices {
   int64_t *start_ns;
   int64_t *dur_ns;
-  int64_t *self_ns;
   uint32_t *name;   /* interned */
   uint32_t *detail; /* interned args.detail, TV_NO_STRING when absent */
   uint64_t *off;    /* byte offset of the X or B event */
