@@ -81,9 +81,9 @@ static int grow_columns(size_t *cap, size_t need, void **cols[], const size_t si
 
 #define SLICE_COLUMNS(s)                                                   \
   (void **[]){(void **)&(s)->start_ns, (void **)&(s)->dur_ns,                \
-              (void **)&(s)->name, (void **)&(s)->detail, (void **)&(s)->off,  \
-              (void **)&(s)->cat, (void **)&(s)->depth},                        \
-      (size_t[]){8, 8, 4, 4, 8, 2, 2}, 7
+              (void **)&(s)->name, (void **)&(s)->detail, (void **)&(s)->off_lo, \
+              (void **)&(s)->off_hi, (void **)&(s)->cat, (void **)&(s)->depth},  \
+      (size_t[]){8, 8, 4, 4, 4, 1, 2, 2}, 8
 #define INSTANT_COLUMNS(s)                                                          \
   (void **[]){(void **)&(s)->ts_ns, (void **)&(s)->name, (void **)&(s)->off},       \
       (size_t[]){8, 4, 8}, 3
@@ -94,7 +94,7 @@ static int slices_reserve(tv_slices_t *s, size_t need) {
 
 static void slices_free(tv_slices_t *s) {
   free(s->start_ns); free(s->dur_ns); free(s->name);
-  free(s->detail); free(s->off); free(s->cat); free(s->depth);
+  free(s->detail); free(s->off_lo); free(s->off_hi); free(s->cat); free(s->depth);
   memset(s, 0, sizeof *s);
 }
 
@@ -262,7 +262,7 @@ int tv_builder_add_slice(tv_builder_t *b, tv_thread_t *th, int64_t ts, int64_t d
   s->dur_ns[i] = dur;
   s->name[i] = name;
   s->detail[i] = detail;
-  s->off[i] = off;
+  tv_slice_set_off(s, i, off);
   s->cat[i] = cat;
   return 0;
 }
@@ -441,7 +441,8 @@ static int append_thread(tv_thread_t *dst, tv_thread_t *src, const uint32_t *map
     dst->slices.dur_ns[j] = s->dur_ns[i];
     dst->slices.name[j] = map[s->name[i]];
     dst->slices.detail[j] = map[s->detail[i]];
-    dst->slices.off[j] = s->off[i];
+    dst->slices.off_lo[j] = s->off_lo[i];
+    dst->slices.off_hi[j] = s->off_hi[i];
     dst->slices.cat[j] = s->cat[i] == TV_CAT_OVERFLOW ? TV_CAT_OVERFLOW : cat_map[s->cat[i]];
   }
   if (append_instants(&dst->instants, &src->instants, map) != 0 ||
@@ -639,7 +640,8 @@ static void permute_slices(tv_slices_t *s, const sort_key_t *perm, void *tmp, bo
   permute(s->dur_ns, 8, perm, n, tmp);
   permute(s->name, 4, perm, n, tmp);
   permute(s->detail, 4, perm, n, tmp);
-  permute(s->off, 8, perm, n, tmp);
+  permute(s->off_lo, 4, perm, n, tmp);
+  permute(s->off_hi, 1, perm, n, tmp);
   permute(s->cat, 2, perm, n, tmp);
   if (nested) permute(s->depth, 2, perm, n, tmp);
 }
@@ -651,7 +653,7 @@ static int sort_slices(tv_slices_t *s) {
     if (s->start_ns[i] < s->start_ns[i - 1]) sorted = 0;
     else if (s->start_ns[i] == s->start_ns[i - 1] &&
              (s->dur_ns[i] > s->dur_ns[i - 1] ||
-              (s->dur_ns[i] == s->dur_ns[i - 1] && s->off[i] < s->off[i - 1])))
+              (s->dur_ns[i] == s->dur_ns[i - 1] && tv_slice_off(s, i) < tv_slice_off(s, i - 1))))
       sorted = 0;
   }
   if (sorted) return 0;
@@ -663,7 +665,7 @@ static int sort_slices(tv_slices_t *s) {
     return TV_ENOMEM;
   }
   for (size_t i = 0; i < n; i++)
-    keys[i] = (sort_key_t){s->start_ns[i], -s->dur_ns[i], s->off[i], i};
+    keys[i] = (sort_key_t){s->start_ns[i], -s->dur_ns[i], tv_slice_off(s, i), i};
   qsort(keys, n, sizeof *keys, cmp_key);
   permute_slices(s, keys, tmp, false);
   free(keys);
@@ -687,14 +689,14 @@ static int nest_slices(tv_diag_t *diag, tv_thread_t *th) {
     }
     size_t depth = top;
     if (depth > TV_MAX_DEPTH_STORED) {
-      tv_diag_add(diag, TV_DIAG_depth_clamped, (int64_t)s->off[i]);
+      tv_diag_add(diag, TV_DIAG_depth_clamped, (int64_t)tv_slice_off(s, i));
       depth = TV_MAX_DEPTH_STORED;
     }
     s->depth[i] = (uint16_t)depth;
     if (top > 0) {
       size_t p = stack[top - 1];
       if (end > s->start_ns[p] + s->dur_ns[p])
-        tv_diag_add(diag, TV_DIAG_overlapping, (int64_t)s->off[i]);
+        tv_diag_add(diag, TV_DIAG_overlapping, (int64_t)tv_slice_off(s, i));
     }
     if (depth + 1 > levels) levels = (uint32_t)(depth + 1);
     if (s->dur_ns[i] > 0) stack[top++] = i;
@@ -937,7 +939,7 @@ size_t tv_store_bytes(const tv_store_t *store) {
   bytes += t->cap_totals * sizeof *t->totals + t->cap_cats * sizeof *t->cats;
   bytes += ((size_t)t->thread_mask + 1) * sizeof *t->thread_slots;
   for (size_t i = 0; i < t->n_threads; i++) {
-    bytes += t->threads[i].slices.cap * (8 + 8 + 4 + 4 + 8 + 2 + 2);
+    bytes += t->threads[i].slices.cap * (8 + 8 + 4 + 4 + 4 + 1 + 2 + 2);
     bytes += (t->threads[i].instants.cap + t->threads[i].samples.cap) * (8 + 4 + 8);
     bytes += ((size_t)t->threads[i].max_depth + 1) * sizeof(uint64_t);
   }

@@ -106,7 +106,7 @@ static void check_same_store(const tv_store_t *a, const tv_store_t *b) {
       CHECK_EQ(p->slices.dur_ns[k], q->slices.dur_ns[k]);
       CHECK_EQ(tv_slice_self(p, k), tv_slice_self(q, k));
       CHECK_EQ(p->slices.depth[k], q->slices.depth[k]);
-      CHECK_EQ(p->slices.off[k], q->slices.off[k]);
+      CHECK_EQ(tv_slice_off(&p->slices, k), tv_slice_off(&q->slices, k));
       CHECK(same_str(a, p->slices.name[k], b, q->slices.name[k]));
       CHECK(same_str(a, p->slices.detail[k], b, q->slices.detail[k]));
       CHECK(same_str(a, x->cats[p->slices.cat[k]], b, y->cats[q->slices.cat[k]]));

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "traceview/lod.h"
 #include "traceview/store.h"
+#include "traceview/trace.h"
 
 typedef struct ev {
   char kind; /* 'X', 'B', 'E' */
@@ -63,7 +64,7 @@ static int cmp_ref(const void *x, const void *y) {
   const tv_slices_t *s = ref_s;
   if (s->start_ns[a] != s->start_ns[b]) return s->start_ns[a] < s->start_ns[b] ? -1 : 1;
   if (s->dur_ns[a] != s->dur_ns[b]) return s->dur_ns[a] > s->dur_ns[b] ? -1 : 1;
-  if (s->off[a] != s->off[b]) return s->off[a] < s->off[b] ? -1 : 1;
+  if (tv_slice_off(s, a) != tv_slice_off(s, b)) return tv_slice_off(s, a) < tv_slice_off(s, b) ? -1 : 1;
   return a < b ? -1 : a > b;
 }
 
@@ -260,6 +261,52 @@ static void test_self_clamped_depth(void) {
   tv_store_free(&st);
 }
 
+static void test_offsets_40_bits(void) {
+  /* Offsets past 4 GiB keep their high bits through merging and sorting:
+   * equal start and duration order by the whole offset, so "lo" is the
+   * parent and "hi" its child (the low 32 bits alone would swap them). */
+  static const uint64_t offs[] = {(UINT64_C(1) << 32) + 1, 5, TV_SLICE_OFF_MAX,
+                                  UINT64_C(0xAB12345678), TV_SLICE_OFF_MAX + 1,
+                                  UINT64_MAX};
+  static const char *const names[] = {"hi", "lo", "max", "mid", "over", "huge"};
+  for (size_t nb = 1; nb <= 2; nb++) {
+    tv_builder_t b[2];
+    for (size_t k = 0; k < nb; k++) CHECK_EQ(tv_builder_init(&b[k]), 0);
+    for (size_t i = 0; i < N(offs); i++) {
+      tv_builder_t *bb = &b[i * nb / N(offs)];
+      tv_thread_t *th = tv_builder_thread(bb, 1, 1);
+      uint32_t nm = tv_intern(&bb->strings, tv_str(names[i], strlen(names[i])), NULL);
+      int64_t ts = i < 2 ? 0 : 100 * (int64_t)i; /* "hi" and "lo" tie on start and dur */
+      CHECK_EQ(tv_builder_add_slice(bb, th, ts, 10, nm, 0, 0, offs[i]), 0);
+    }
+    tv_store_t st;
+    tv_error_t err;
+    CHECK_EQ(tv_store_build(&st, b, nb, &err), 0);
+    const tv_slices_t *s = &st.t.threads[0].slices;
+    CHECK_EQ(s->n, N(offs));
+    CHECK(tv_str_eq_lit(tv_store_str(&st, s->name[0]), "lo"));
+    CHECK(tv_str_eq_lit(tv_store_str(&st, s->name[s->n - 1]), "hi"));
+    CHECK_EQ(s->depth[s->n - 1], 1);
+    for (size_t r = 0; r < s->n; r++) {
+      size_t i = 0;
+      while (!tv_str_eq(tv_store_str(&st, s->name[r]), tv_str(names[i], strlen(names[i])))) i++;
+      /* Beyond 40 bits (never from a reader: see below) it saturates. */
+      CHECK_EQ(tv_slice_off(s, r), offs[i] > TV_SLICE_OFF_MAX ? TV_SLICE_OFF_MAX : offs[i]);
+    }
+    tv_store_free(&st);
+  }
+  /* Inputs beyond 1 TiB are refused before a byte is read, naming the file
+   * (the length is a lie: the check must not touch the bytes). */
+  static const char small[] = "[]";
+  tv_trace_t t;
+  tv_error_t err = {0};
+  CHECK_EQ(tv_trace_open_memory(&t, small, (size_t)TV_MAX_INPUT_BYTES + 1, "huge.json", NULL,
+                                &err),
+           TV_ELIMIT);
+  CHECK_STREQ(err.file, "huge.json");
+  CHECK(strstr(err.msg, "1099511627777 bytes") && strstr(err.msg, "up to 1 TiB"));
+}
+
 static void test_begin_end(void) {
   static const ev_t evs[] = {{'B', 0, 0, "outer"}, {'B', 2, 0, "inner"}, {'E', 4, 0, "x"},
                              {'E', 10, 0, "y"}};
@@ -312,6 +359,7 @@ int main(void) {
       {"self time: zero-length and overlapping children", test_self_edge_cases},
       {"self time: random nesting against the stored-column model", test_self_random},
       {"self time beyond the clamped depth", test_self_clamped_depth},
+      {"byte offsets are 40 bits; larger inputs are refused", test_offsets_40_bits},
       {"B/E pairs", test_begin_end},
       {"B/E matched in timestamp order", test_begin_end_out_of_file_order},
       {"unmatched E dropped, unclosed B closed", test_unmatched},
