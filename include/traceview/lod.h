@@ -94,19 +94,21 @@ uint64_t tv_thread_slice_at(const tv_thread_t *th, uint32_t depth, int64_t t);
 int64_t tv_slice_self(const tv_thread_t *th, uint64_t row);
 
 /* Self times of many slices of one thread: init, tv_self_walk_next for rows
- * in increasing order, then free. TV_SELF_CHUNK rows of one depth are
- * computed at a time, in one pass over them and the depth below (any other
+ * in increasing order, then free. Up to TV_SELF_CHUNK rows of one depth are
+ * computed at a time, in one merge of them with the depth below (any other
  * order is slow but right): linear in the rows, at any nesting depth. */
-#define TV_SELF_CHUNK 512
+#define TV_SELF_CHUNK 16384
 typedef struct tv_self_walk {
   const tv_thread_t *th;
   uint64_t begin, end;       /* rows whose self times are in buf */
+  uint64_t child;            /* the first child of row end */
+  int64_t *buf;              /* cap rows */
+  uint64_t cap;
   int64_t *clamped;          /* threads nested beyond the clamped depth: */
   uint64_t clamped_begin;    /*   self times of that depth's rows */
-  int64_t buf[TV_SELF_CHUNK];
 } tv_self_walk_t;
 
-/** 0, or TV_ENOMEM (only for threads nested beyond the clamped depth) */
+/** 0 or TV_ENOMEM */
 int tv_self_walk_init(tv_self_walk_t *w, const tv_thread_t *th);
 void tv_self_walk_free(tv_self_walk_t *w);
 /* internal: computes the self times of the rows from row */

@@ -204,6 +204,31 @@ static void test_self_random(void) {
   }
 }
 
+static void test_self_long_runs(void) {
+  /* Depth runs longer than a tv_self_walk chunk (TV_SELF_CHUNK rows): top
+   * level slices with 0 to 3 random children each (zero-length ones,
+   * overlapping ones that nest deeper, ones ending after their parent). */
+  tv_builder_t b;
+  CHECK_EQ(tv_builder_init(&b), 0);
+  tv_thread_t *th = tv_builder_thread(&b, 1, 1);
+  uint32_t nm = tv_intern(&b.strings, TV_STR_LIT("n"), NULL);
+  uint64_t off = 0;
+  for (int64_t i = 0; i < 2 * TV_SELF_CHUNK + 777; i++) {
+    int64_t ts = i * 100, dur = rnd(8) ? (int64_t)rnd(100) : 0;
+    CHECK_EQ(tv_builder_add_slice(&b, th, ts, dur, nm, 0, 0, off++), 0);
+    for (uint64_t k = rnd(4); k > 0; k--)
+      CHECK_EQ(tv_builder_add_slice(&b, th, ts + (int64_t)rnd(100), (int64_t)rnd(40), nm, 0, 0, off++), 0);
+  }
+  tv_store_t st;
+  tv_error_t err;
+  CHECK_EQ(tv_store_build(&st, &b, 1, &err), 0);
+  const tv_thread_t *t = &st.t.threads[0];
+  CHECK(t->depth_begin[1] > 2 * TV_SELF_CHUNK && t->depth_begin[2] - t->depth_begin[1] > TV_SELF_CHUNK);
+  check_depth_runs(t);
+  check_self(t);
+  tv_store_free(&st);
+}
+
 static void test_self_clamped_depth(void) {
   /* A chain nested deeper than the depth column holds: the rows below
    * TV_MAX_DEPTH_STORED share that depth, overlap, and still get the self
@@ -358,6 +383,7 @@ int main(void) {
       {"overlapping slices are counted", test_overlap_is_counted},
       {"self time: zero-length and overlapping children", test_self_edge_cases},
       {"self time: random nesting against the stored-column model", test_self_random},
+      {"self time: depth runs longer than a chunk", test_self_long_runs},
       {"self time beyond the clamped depth", test_self_clamped_depth},
       {"byte offsets are 40 bits; larger inputs are refused", test_offsets_40_bits},
       {"B/E pairs", test_begin_end},
