@@ -432,12 +432,12 @@ static void api_event(tv_served_t *s, tv_param_fn get, void *ud, tv_http_reply_t
   json_object_set_new(root, "category", json_stringn(cat.p, cat.len));
   json_object_set_new(root, "start", json_integer(sl->start_ns[id] - st->min_ns));
   json_object_set_new(root, "dur", json_integer(sl->dur_ns[id]));
-  json_object_set_new(root, "self", json_integer(sl->self_ns[id]));
+  json_object_set_new(root, "self", json_integer(tv_slice_self(th, (uint64_t)id)));
   json_object_set_new(root, "depth", json_integer(sl->depth[id]));
-  json_object_set_new(root, "offset", json_integer((json_int_t)sl->off[id]));
+  json_object_set_new(root, "offset", json_integer((json_int_t)tv_slice_off(sl, (uint64_t)id)));
   /* args, parsed now from the mapped bytes of this one event */
   json_t *args = NULL;
-  if (!event_args(s, sl->off[id], &args, reply)) {
+  if (!event_args(s, tv_slice_off(sl, (uint64_t)id), &args, reply)) {
     json_decref(root);
     return;
   }

@@ -58,7 +58,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CACHE_VERSION 2u /* 2: index_seconds moved to the header */
+#define CACHE_VERSION 4u /* 2: index_seconds moved to the header; 3: no self_ns column;
+                             4: 40-bit slice offsets */
 #define CHUNK (1u << 20)    /* raw bytes per chunk at most */
 #define BATCH 16            /* chunks compressed per round when saving */
 #define EDGE (64u << 10)    /* bytes hashed at each end of the trace */
@@ -343,10 +344,10 @@ static int columns(tv_store_t *st, uint32_t *lens, char *str_bytes, size_t n_str
     add(out, th->depth_begin, ((size_t)th->max_depth + 1) * 8);
     add(out, s->start_ns, s->n * 8);
     add(out, s->dur_ns, s->n * 8);
-    add(out, s->self_ns, s->n * 8);
     add(out, s->name, s->n * 4);
     add(out, s->detail, s->n * 4);
-    add(out, s->off, s->n * 8);
+    add(out, s->off_lo, s->n * 4);
+    add(out, s->off_hi, s->n);
     add(out, s->cat, s->n * 2);
     add(out, s->depth, s->n * 2);
     tv_instants_t *in[2] = {&th->instants, &th->samples};
@@ -834,8 +835,8 @@ static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, 
     th->instants.n = th->instants.cap = rows[1];
     th->samples.n = th->samples.cap = rows[2];
     if (!ALLOC(th->depth_begin, (size_t)th->max_depth + 1) || !ALLOC(s->start_ns, s->n) ||
-        !ALLOC(s->dur_ns, s->n) || !ALLOC(s->self_ns, s->n) || !ALLOC(s->name, s->n) ||
-        !ALLOC(s->detail, s->n) || !ALLOC(s->off, s->n) || !ALLOC(s->cat, s->n) ||
+        !ALLOC(s->dur_ns, s->n) || !ALLOC(s->name, s->n) || !ALLOC(s->detail, s->n) ||
+        !ALLOC(s->off_lo, s->n) || !ALLOC(s->off_hi, s->n) || !ALLOC(s->cat, s->n) ||
         !ALLOC(s->depth, s->n))
       return fail(why, cap, "out of memory");
     tv_instants_t *in[2] = {&th->instants, &th->samples};
@@ -843,7 +844,7 @@ static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, 
       if (!ALLOC(in[k]->ts_ns, in[k]->n) || !ALLOC(in[k]->name, in[k]->n) ||
           !ALLOC(in[k]->off, in[k]->n))
         return fail(why, cap, "out of memory");
-    total += ((uint64_t)th->max_depth + 1) * 8 + rows[0] * 44 + (rows[1] + rows[2]) * 20;
+    total += ((uint64_t)th->max_depth + 1) * 8 + rows[0] * 33 + (rows[1] + rows[2]) * 20;
   }
   if (n[5] && !(t->counters = calloc(n[5], sizeof *t->counters)))
     return fail(why, cap, "out of memory");

@@ -9,6 +9,7 @@
  *     in the summary of the bucket it starts in. */
 #include "traceview/lod.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,4 +245,202 @@ size_t tv_lod_tile(const tv_lod_t *lod, const tv_thread_t *th, int64_t origin_ns
     }
   }
   return examined;
+}
+
+/* ------------------------------------------------------------ self time */
+
+int64_t tv_slice_self(const tv_thread_t *th, uint64_t row) {
+  const tv_slices_t *s = &th->slices;
+  uint32_t d = s->depth[row];
+  int64_t start = s->start_ns[row], dur = s->dur_ns[row], end = start + dur;
+  if (dur <= 0) return 0;
+  uint64_t c, e;
+  if (d >= TV_MAX_DEPTH_STORED) { /* the clamped depth: children follow in the same run */
+    c = row + 1;
+    e = th->depth_begin[d + 1];
+  } else if (d + 1 < th->max_depth) {
+    c = th->depth_begin[d + 1];
+    e = th->depth_begin[d + 2];
+    /* First row of depth d + 1 starting at or after start. */
+    while (c < e) {
+      uint64_t m = c + (e - c) / 2;
+      if (s->start_ns[m] < start) c = m + 1;
+      else e = m;
+    }
+    e = th->depth_begin[d + 2];
+  } else {
+    return dur;
+  }
+  int64_t max_end = INT64_MIN, inside = 0;
+  for (; c < e && s->start_ns[c] < end; c++) {
+    int64_t cs = s->start_ns[c], ce = cs + s->dur_ns[c];
+    if (max_end <= cs) inside += (ce < end ? ce : end) - cs; /* else nested in an earlier child */
+    if (ce > max_end) max_end = ce;
+  }
+  return dur - inside > 0 ? dur - inside : 0;
+}
+
+/* First row of [b, e) starting at or after t. */
+static uint64_t first_starting(const int64_t *st, uint64_t b, uint64_t e, int64_t t) {
+  while (b < e) {
+    uint64_t m = b + (e - b) / 2;
+    if (st[m] < t) b = m + 1;
+    else e = m;
+  }
+  return b;
+}
+
+/* The part inside a slice ending at end of its children from *cp on (those
+ * starting before end); *cp moves past them. */
+static inline int64_t children_inside(const int64_t *st, const int64_t *du, int64_t end,
+                                      uint64_t *cp, uint64_t ce) {
+  uint64_t c = *cp;
+  int64_t inside = 0;
+  for (; c < ce && st[c] < end; c++) {
+    int64_t e = st[c] + du[c];
+    inside += (e < end ? e : end) - st[c];
+  }
+  *cp = c;
+  return inside;
+}
+
+/* Self times of rows [r, r + m) of one depth into out. *cp is the first row
+ * of the depth below, [.., ce), starting at or after row r (its first child,
+ * if any); it ends past the last row's children. Each row's children follow
+ * the previous row's, so this is a merge of the rows with the depth below.
+ * A loop over each row's children costs a mispredicted exit per row (most
+ * have none); instead two halves of the rows are merged at once, each step
+ * taking either the next child into the current row or the next row,
+ * without branching. */
+static void fill_merge(const int64_t *st, const int64_t *du, uint64_t r, uint64_t m, uint64_t *cp,
+                       uint64_t ce, int64_t *out) {
+  uint64_t h = r + m / 2, pe = r + m;
+  uint64_t pA = r, cA = *cp, pB = h, cB = h > r ? first_starting(st, cA, ce, st[h]) : cA;
+  uint64_t ceA = cB; /* the first half's children end where the second's begin */
+  int64_t inA = 0, inB = 0;
+  if (h > r) {
+    int64_t endA = st[pA] + du[pA], endB = st[pB] + du[pB];
+    while (pA < h && pB < pe && cA < ceA && cB < ce) {
+      int64_t sA = st[cA], sB = st[cB], xA = sA + du[cA], xB = sB + du[cB];
+      int64_t tA = sA < endA, tB = sB < endB; /* the child is inside the row */
+      inA += ((xA < endA ? xA : endA) - sA) & -tA;
+      inB += ((xB < endB ? xB : endB) - sB) & -tB;
+      out[pA - r] = du[pA] - inA; /* rewritten until the row is done */
+      out[pB - r] = du[pB] - inB;
+      cA += (uint64_t)tA;
+      pA += (uint64_t)(1 - tA);
+      inA &= -tA;
+      cB += (uint64_t)tB;
+      pB += (uint64_t)(1 - tB);
+      inB &= -tB;
+      uint64_t qA = pA < h ? pA : h - 1, qB = pB < pe ? pB : pe - 1;
+      endA = st[qA] + du[qA];
+      endB = st[qB] + du[qB];
+    }
+  }
+  /* What is left of each half, a row at a time (the current row keeps what
+   * it took so far). */
+  for (; pA < h; pA++, inA = 0) {
+    inA += children_inside(st, du, st[pA] + du[pA], &cA, ceA);
+    out[pA - r] = du[pA] - inA;
+  }
+  for (; pB < pe; pB++, inB = 0) {
+    inB += children_inside(st, du, st[pB] + du[pB], &cB, ce);
+    out[pB - r] = du[pB] - inB;
+  }
+  *cp = cB;
+  for (uint64_t j = 0; j < m; j++) out[j] = out[j] > 0 ? out[j] : 0;
+}
+
+/* fill_merge's job for rows whose depth below is the clamped depth, where
+ * a row there inside an earlier row of that depth is that one's child, not
+ * this row's. */
+static void fill_above_clamped(const int64_t *st, const int64_t *du, uint64_t r, uint64_t m,
+                               uint64_t *cp, uint64_t ce, int64_t *out) {
+  /* The rows of the depth below before row r's first child ended before it
+   * started. */
+  uint64_t c = *cp;
+  int64_t max_end = INT64_MIN;
+  for (uint64_t i = r; i < r + m; i++) {
+    int64_t end = st[i] + du[i], inside = 0;
+    for (; c < ce && st[c] < end; c++) {
+      int64_t cs = st[c], e = cs + du[c];
+      if (max_end <= cs) inside += (e < end ? e : end) - cs;
+      if (e > max_end) max_end = e;
+    }
+    out[i - r] = du[i] - inside > 0 ? du[i] - inside : 0;
+  }
+  *cp = c;
+}
+
+void tv_self_walk_fill(tv_self_walk_t *w, uint64_t row) {
+  const tv_thread_t *th = w->th;
+  const int64_t *st = th->slices.start_ns, *du = th->slices.dur_ns;
+  uint32_t d = th->slices.depth[row];
+  uint64_t e = th->depth_begin[d + 1];
+  uint64_t m = e - row < w->cap ? e - row : w->cap;
+  /* Rows in order: the next chunk's first child is where the last stopped. */
+  uint64_t c = row == w->end && row > th->depth_begin[d] ? w->child : UINT64_MAX;
+  w->begin = row;
+  w->end = row + m;
+  if (w->clamped && d == TV_MAX_DEPTH_STORED) {
+    memcpy(w->buf, w->clamped + (row - w->clamped_begin), m * sizeof *w->buf);
+  } else if (d + 1 >= th->max_depth) {
+    memcpy(w->buf, du + row, m * sizeof *w->buf);
+  } else {
+    uint64_t ce = th->depth_begin[d + 2];
+    if (c == UINT64_MAX) c = first_starting(st, e, ce, st[row]);
+    if (d + 1 == TV_MAX_DEPTH_STORED) fill_above_clamped(st, du, row, m, &c, ce, w->buf);
+    else fill_merge(st, du, row, m, &c, ce, w->buf);
+  }
+  w->child = c;
+}
+
+/* Self times of the clamped depth's rows [b, e), nested among themselves the
+ * way the store nested them: a row's parent is the last earlier row still
+ * open at its start (the rows whose parent is of depth
+ * TV_MAX_DEPTH_STORED - 1 find none open). */
+static int clamped_self(const tv_slices_t *s, uint64_t b, uint64_t e, int64_t *self) {
+  uint64_t *stack = malloc((e - b) * sizeof *stack);
+  if (!stack) return TV_ENOMEM;
+  size_t top = 0;
+  for (uint64_t i = b; i < e; i++) {
+    int64_t start = s->start_ns[i], end = start + s->dur_ns[i];
+    while (top > 0 && s->start_ns[stack[top - 1]] + s->dur_ns[stack[top - 1]] <= start) top--;
+    self[i - b] = s->dur_ns[i];
+    if (top > 0) {
+      uint64_t p = stack[top - 1];
+      int64_t pend = s->start_ns[p] + s->dur_ns[p];
+      self[p - b] -= (end < pend ? end : pend) - start;
+      if (self[p - b] < 0) self[p - b] = 0;
+    }
+    if (s->dur_ns[i] > 0) stack[top++] = i;
+  }
+  free(stack);
+  return 0;
+}
+
+int tv_self_walk_init(tv_self_walk_t *w, const tv_thread_t *th) {
+  memset(w, 0, sizeof *w);
+  w->th = th;
+  w->cap = th->slices.n < TV_SELF_CHUNK ? th->slices.n : TV_SELF_CHUNK;
+  w->buf = malloc((w->cap ? w->cap : 1) * sizeof *w->buf);
+  if (!w->buf) return TV_ENOMEM;
+  if (th->max_depth > TV_MAX_DEPTH_STORED) {
+    uint64_t b = th->depth_begin[TV_MAX_DEPTH_STORED], e = th->depth_begin[TV_MAX_DEPTH_STORED + 1];
+    w->clamped = malloc((e - b) * sizeof *w->clamped);
+    if (!w->clamped || clamped_self(&th->slices, b, e, w->clamped) != 0) {
+      tv_self_walk_free(w);
+      return TV_ENOMEM;
+    }
+    w->clamped_begin = b;
+  }
+  return 0;
+}
+
+void tv_self_walk_free(tv_self_walk_t *w) {
+  free(w->clamped);
+  free(w->buf);
+  w->clamped = NULL;
+  w->buf = NULL;
 }

@@ -7,6 +7,7 @@
 #include "traceview/query.h"
 #include "traceview/demangle.h"
 #include "traceview/flame.h"
+#include "traceview/lod.h"
 
 #include <regex.h>
 #include <stdio.h>
@@ -306,16 +307,24 @@ int tv_summary_compute(const tv_store_t *store, const tv_summary_opts_t *opts,
     q.opts = opts;
     if (n == UINT64_MAX || q.failed) goto done;
   } else {
-    /* The whole trace: stored self times, no walk needed. */
+    /* The whole trace: no range walk; self times from tv_self_walk, a pass
+     * over each depth and the depth below it, a chunk of rows at a time. */
     for (uint32_t ti = 0; ti < t->n_threads; ti++) {
-      if (!tv_thread_selected(&t->threads[ti], opts->threads, ti)) continue;
-      const tv_slices_t *s = &t->threads[ti].slices;
+      const tv_thread_t *th = &t->threads[ti];
+      if (!tv_thread_selected(th, opts->threads, ti)) continue;
+      const tv_slices_t *s = &th->slices;
+      tv_self_walk_t w;
+      if (tv_self_walk_init(&w, th) != 0) goto done;
       for (uint64_t i = 0; i < s->n; i++) {
         uint32_t g = slice_group(&q, ti, i);
         if (g == EXCLUDED) continue;
-        if (g == UINT32_MAX) goto done;
-        account(&q, g, ti, i, s->dur_ns[i], s->self_ns[i]);
+        if (g == UINT32_MAX) {
+          tv_self_walk_free(&w);
+          goto done;
+        }
+        account(&q, g, ti, i, s->dur_ns[i], tv_self_walk_next(&w, i));
       }
+      tv_self_walk_free(&w);
     }
   }
 

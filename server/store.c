@@ -7,8 +7,9 @@
  *   3. per thread, matches B/E marks into slices (stable timestamp order,
  *      unclosed B closed at the end of the trace);
  *   4. per thread, sorts slices by (start, longer first, offset) and walks
- *      them with a stack to set depth and self time (see docs/cli.md,
- *      "Nesting and self time"; zero-length slices are never parents);
+ *      them with a stack to set depth (see docs/cli.md, "Nesting and self
+ *      time"; zero-length slices are never parents; self time is derived
+ *      when asked, lod.h);
  *   5. per thread, regroups slices by depth (a stable counting sort), so each
  *      depth is a run of disjoint slices that tiles can binary-search;
  *   6. sorts threads by (pid, sort index, tid).
@@ -84,10 +85,10 @@ static int grow_columns(size_t *cap, size_t need, void **cols[], const size_t si
                                   (size_t[]){sizeof *(arr)}, 1))
 
 #define SLICE_COLUMNS(s)                                                   \
-  (void **[]){(void **)&(s)->start_ns, (void **)&(s)->dur_ns, (void **)&(s)->self_ns, \
-              (void **)&(s)->name, (void **)&(s)->detail, (void **)&(s)->off,  \
-              (void **)&(s)->cat, (void **)&(s)->depth},                        \
-      (size_t[]){8, 8, 8, 4, 4, 8, 2, 2}, 8
+  (void **[]){(void **)&(s)->start_ns, (void **)&(s)->dur_ns,                \
+              (void **)&(s)->name, (void **)&(s)->detail, (void **)&(s)->off_lo, \
+              (void **)&(s)->off_hi, (void **)&(s)->cat, (void **)&(s)->depth},  \
+      (size_t[]){8, 8, 4, 4, 4, 1, 2, 2}, 8
 #define INSTANT_COLUMNS(s)                                                          \
   (void **[]){(void **)&(s)->ts_ns, (void **)&(s)->name, (void **)&(s)->off},       \
       (size_t[]){8, 4, 8}, 3
@@ -97,8 +98,8 @@ static int slices_reserve(tv_slices_t *s, size_t need) {
 }
 
 static void slices_free(tv_slices_t *s) {
-  free(s->start_ns); free(s->dur_ns); free(s->self_ns); free(s->name);
-  free(s->detail); free(s->off); free(s->cat); free(s->depth);
+  free(s->start_ns); free(s->dur_ns); free(s->name);
+  free(s->detail); free(s->off_lo); free(s->off_hi); free(s->cat); free(s->depth);
   memset(s, 0, sizeof *s);
 }
 
@@ -267,7 +268,7 @@ int tv_builder_add_slice(tv_builder_t *b, tv_thread_t *th, int64_t ts, int64_t d
   s->dur_ns[i] = dur;
   s->name[i] = name;
   s->detail[i] = detail;
-  s->off[i] = off;
+  tv_slice_set_off(s, i, off);
   s->cat[i] = cat;
   return 0;
 }
@@ -463,7 +464,8 @@ static int append_thread(tv_thread_t *dst, tv_thread_t *src, const uint32_t *map
     dst->slices.dur_ns[j] = s->dur_ns[i];
     dst->slices.name[j] = map[s->name[i]];
     dst->slices.detail[j] = map[s->detail[i]];
-    dst->slices.off[j] = s->off[i];
+    dst->slices.off_lo[j] = s->off_lo[i];
+    dst->slices.off_hi[j] = s->off_hi[i];
     dst->slices.cat[j] = s->cat[i] == TV_CAT_OVERFLOW ? TV_CAT_OVERFLOW : cat_map[s->cat[i]];
   }
   if (append_instants(&dst->instants, &src->instants, map) != 0 ||
@@ -620,7 +622,8 @@ out:
 static inline int slice_cmp(const tv_slices_t *s, size_t a, size_t b) {
   if (s->start_ns[a] != s->start_ns[b]) return s->start_ns[a] < s->start_ns[b] ? -1 : 1;
   if (s->dur_ns[a] != s->dur_ns[b]) return s->dur_ns[a] > s->dur_ns[b] ? -1 : 1;
-  if (s->off[a] != s->off[b]) return s->off[a] < s->off[b] ? -1 : 1;
+  uint64_t oa = tv_slice_off(s, a), ob = tv_slice_off(s, b);
+  if (oa != ob) return oa < ob ? -1 : 1;
   return 0;
 }
 
@@ -783,17 +786,17 @@ static int gather_column(void *colp, size_t sz, const uint32_t *order, size_t n)
   return 0;
 }
 
-/* Puts the slice columns in order; with nested, depth and self time too
- * (before nesting they hold nothing yet). Columns are exactly n rows after. */
+/* Puts the slice columns in order; with nested, depth too (before nesting
+ * it holds nothing yet). Columns are exactly n rows after. */
 static int gather_slices(tv_slices_t *s, const uint32_t *order, bool nested) {
   size_t n = s->n;
   int rc = gather_column(&s->start_ns, 8, order, n);
   if (rc == 0) rc = gather_column(&s->dur_ns, 8, order, n);
   if (rc == 0) rc = gather_column(&s->name, 4, order, n);
   if (rc == 0) rc = gather_column(&s->detail, 4, order, n);
-  if (rc == 0) rc = gather_column(&s->off, 8, order, n);
+  if (rc == 0) rc = gather_column(&s->off_lo, 4, order, n);
+  if (rc == 0) rc = gather_column(&s->off_hi, 1, order, n);
   if (rc == 0) rc = gather_column(&s->cat, 2, order, n);
-  if (rc == 0 && nested) rc = gather_column(&s->self_ns, 8, order, n);
   if (rc == 0 && nested) rc = gather_column(&s->depth, 2, order, n);
   /* Ungathered columns are at least n rows: n is a safe capacity. */
   if (rc == 0) s->cap = n;
@@ -860,8 +863,8 @@ static int match_marks(tv_diag_t *diag, tv_thread_t *th, int64_t end_of_trace) {
   return rc;
 }
 
-/* Sets depth and self time, visiting rows in slice_cmp order (order NULL:
- * row order); see invariants (2) and (3) in store.h. */
+/* Sets depth, visiting rows in slice_cmp order (order NULL: row order); see
+ * invariant (2) in store.h. Self time is derived (lod.h). */
 static int nest_slices(tv_diag_t *diag, tv_thread_t *th, const uint32_t *order) {
   tv_slices_t *s = &th->slices;
   size_t *stack = malloc((s->n + 1) * sizeof *stack);
@@ -878,18 +881,14 @@ static int nest_slices(tv_diag_t *diag, tv_thread_t *th, const uint32_t *order) 
     }
     size_t depth = top;
     if (depth > TV_MAX_DEPTH_STORED) {
-      tv_diag_add(diag, TV_DIAG_depth_clamped, (int64_t)s->off[i]);
+      tv_diag_add(diag, TV_DIAG_depth_clamped, (int64_t)tv_slice_off(s, i));
       depth = TV_MAX_DEPTH_STORED;
     }
     s->depth[i] = (uint16_t)depth;
-    s->self_ns[i] = s->dur_ns[i];
     if (top > 0) {
       size_t p = stack[top - 1];
-      int64_t pend = s->start_ns[p] + s->dur_ns[p];
-      int64_t inside = (end < pend ? end : pend) - start;
-      s->self_ns[p] -= inside;
-      if (s->self_ns[p] < 0) s->self_ns[p] = 0;
-      if (end > pend) tv_diag_add(diag, TV_DIAG_overlapping, (int64_t)s->off[i]);
+      if (end > s->start_ns[p] + s->dur_ns[p])
+        tv_diag_add(diag, TV_DIAG_overlapping, (int64_t)tv_slice_off(s, i));
     }
     if (depth + 1 > levels) levels = (uint32_t)(depth + 1);
     if (s->dur_ns[i] > 0) stack[top++] = i;
@@ -1132,7 +1131,7 @@ size_t tv_store_bytes(const tv_store_t *store) {
   bytes += t->cap_totals * sizeof *t->totals + t->cap_cats * sizeof *t->cats;
   bytes += ((size_t)t->thread_mask + 1) * sizeof *t->thread_slots;
   for (size_t i = 0; i < t->n_threads; i++) {
-    bytes += t->threads[i].slices.cap * (8 + 8 + 8 + 4 + 4 + 8 + 2 + 2);
+    bytes += t->threads[i].slices.cap * (8 + 8 + 4 + 4 + 4 + 1 + 2 + 2);
     bytes += (t->threads[i].instants.cap + t->threads[i].samples.cap) * (8 + 4 + 8);
     bytes += ((size_t)t->threads[i].max_depth + 1) * sizeof(uint64_t);
   }

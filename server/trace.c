@@ -39,6 +39,12 @@ void tv_trace_warn(tv_trace_t *t, int64_t off, const char *fmt, ...) {
 static int index_mapped(tv_trace_t *t, const tv_open_opts_t *opts, tv_error_t *err) {
   double t0 = now_seconds();
   t->reader = NULL;
+  /* The index keeps 40-bit byte offsets (store.h): refuse what they cannot
+   * name rather than point events at the wrong bytes. */
+  if ((uint64_t)t->map.len > TV_MAX_INPUT_BYTES)
+    return tv_error_set(err, TV_ELIMIT, t->map.path, -1,
+                        "the trace is %llu bytes; traceview reads traces up to 1 TiB (%llu bytes)",
+                        (unsigned long long)t->map.len, (unsigned long long)TV_MAX_INPUT_BYTES);
   if (opts && opts->format) { /* forced: fuzzers per reader, --format */
     for (size_t i = 0; tv_readers[i] && !t->reader; i++)
       if (strcmp(tv_readers[i]->name, opts->format) == 0) t->reader = tv_readers[i];

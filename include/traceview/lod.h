@@ -78,4 +78,46 @@ uint64_t tv_slices_first_overlapping(const tv_slices_t *s, uint64_t b, uint64_t 
 /** row of the slice at depth containing time t (absolute ns), or UINT64_MAX */
 uint64_t tv_thread_slice_at(const tv_thread_t *th, uint32_t depth, int64_t t);
 
+/* ---- self time ----
+ * The store keeps no self-time column: a slice's self time is its duration
+ * minus, for each of its children, the part of the child inside it
+ * (min(child end, end) - child start: a child ending after its parent, in
+ * improperly nested input, only takes the overlapping part), floored at 0.
+ * Its children are the slices whose parent it is (store.h invariant 2): the
+ * slices of depth + 1 starting inside it, a contiguous run of that depth.
+ * At the clamped depth (TV_MAX_DEPTH_STORED) rows are not disjoint: the
+ * children are then told apart the way the store nested them (a row nests in
+ * the last earlier row still open at its start), so the numbers are those of
+ * the true nesting at any depth. */
+
+/** self time of one slice: a binary search plus a pass over its children */
+int64_t tv_slice_self(const tv_thread_t *th, uint64_t row);
+
+/* Self times of many slices of one thread: init, tv_self_walk_next for rows
+ * in increasing order, then free. Up to TV_SELF_CHUNK rows of one depth are
+ * computed at a time, in one merge of them with the depth below (any other
+ * order is slow but right): linear in the rows, at any nesting depth. */
+#define TV_SELF_CHUNK 16384
+typedef struct tv_self_walk {
+  const tv_thread_t *th;
+  uint64_t begin, end;       /* rows whose self times are in buf */
+  uint64_t child;            /* the first child of row end */
+  int64_t *buf;              /* cap rows */
+  uint64_t cap;
+  int64_t *clamped;          /* threads nested beyond the clamped depth: */
+  uint64_t clamped_begin;    /*   self times of that depth's rows */
+} tv_self_walk_t;
+
+/** 0 or TV_ENOMEM */
+int tv_self_walk_init(tv_self_walk_t *w, const tv_thread_t *th);
+void tv_self_walk_free(tv_self_walk_t *w);
+/* internal: computes the self times of the rows from row */
+void tv_self_walk_fill(tv_self_walk_t *w, uint64_t row);
+
+/** self time of row (< the thread's slice count) */
+static inline int64_t tv_self_walk_next(tv_self_walk_t *w, uint64_t row) {
+  if (row - w->begin >= w->end - w->begin) tv_self_walk_fill(w, row);
+  return w->buf[row - w->begin];
+}
+
 #endif

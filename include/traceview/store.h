@@ -4,7 +4,7 @@
  * chunk of its input (raw events in file order, chunk-local string ids), and
  * tv_store_build merges the builders in chunk order into the store: it remaps
  * string ids, concatenates per-thread columns, matches B/E pairs, sorts each
- * thread's slices and computes depth and self time. Any split of the input at
+ * thread's slices and computes their depth. Any split of the input at
  * event boundaries gives the same store as one builder over the whole input.
  *
  * Units: timestamps and durations are integer nanoseconds (int64). */
@@ -19,6 +19,10 @@
 
 #define TV_MAX_DEPTH_STORED 65535u /* depth column is uint16; deeper clamps */
 #define TV_CAT_OVERFLOW 65535u     /* category id column is uint16 */
+/* Slice byte offsets are 40 bits: tv_trace_open refuses inputs (after
+ * decompression) larger than TV_MAX_INPUT_BYTES, 1 TiB. */
+#define TV_MAX_INPUT_BYTES (UINT64_C(1) << 40)
+#define TV_SLICE_OFF_MAX (TV_MAX_INPUT_BYTES - 1)
 
 /* Repairs and anomalies, counted with the offset of the first occurrence.
  * X(name, description) */
@@ -68,20 +72,37 @@ const char *tv_diag_desc(int kind);
  *     start_ns + dur_ns are non-decreasing (binary search finds a time).
  * (2) depth[i] > 0 implies exactly one slice at depth[i] - 1 that contains
  *     start_ns[i] (its parent); zero-length slices are never parents.
- * (3) 0 <= self_ns[i] <= dur_ns[i].
- * Improperly nested input (a child ending after its parent) keeps (1) and (3)
- * but the parent found by (2) is the slice it started in. */
+ * (3) dur_ns[i] >= 0.
+ * Improperly nested input (a child ending after its parent) keeps (1) but the
+ * parent found by (2) is the slice it started in. Slices nested deeper than
+ * TV_MAX_DEPTH_STORED all get that depth, where (1) does not hold.
+ * Self time is not stored (8 bytes a slice): tv_slice_self and tv_self_walk
+ * (lod.h) derive it from the children, found by (1) and (2).
+ * 33 bytes a slice. */
 typedef struct tv_slices {
   int64_t *start_ns;
   int64_t *dur_ns;
-  int64_t *self_ns;
   uint32_t *name;   /* interned */
   uint32_t *detail; /* interned args.detail, TV_NO_STRING when absent */
-  uint64_t *off;    /* byte offset of the X or B event */
+  uint32_t *off_lo; /* byte offset of the X or B event (tv_slice_off): bits 0..31 */
+  uint8_t *off_hi;  /*   and bits 32..39 */
   uint16_t *cat;    /* index into cats; 0 = no category */
   uint16_t *depth;
   size_t n, cap;
 } tv_slices_t;
+
+/** byte offset of slice i's event */
+static inline uint64_t tv_slice_off(const tv_slices_t *s, uint64_t i) {
+  return (uint64_t)s->off_hi[i] << 32 | s->off_lo[i];
+}
+
+/** sets slice i's byte offset; beyond TV_SLICE_OFF_MAX (inputs are smaller)
+ *  it saturates rather than wraps */
+static inline void tv_slice_set_off(tv_slices_t *s, uint64_t i, uint64_t off) {
+  if (off > TV_SLICE_OFF_MAX) off = TV_SLICE_OFF_MAX;
+  s->off_lo[i] = (uint32_t)off;
+  s->off_hi[i] = (uint8_t)(off >> 32);
+}
 
 /* Instants and counter samples are sorted by timestamp (stable). */
 typedef struct tv_instants {

@@ -3,6 +3,7 @@
  * for depth and self time; a stable regroup by depth), on random slices with
  * many ties, split into chunks presorted or not. */
 #include "check.h"
+#include "traceview/lod.h"
 #include "traceview/order.h"
 #include "traceview/store.h"
 
@@ -108,9 +109,9 @@ static void random_case(size_t n, size_t n_chunks, int presort_mask, int shape) 
   for (size_t i = 0; i < n; i++) {
     CHECK_EQ(s->start_ns[i], r[i].start);
     CHECK_EQ(s->dur_ns[i], r[i].dur);
-    CHECK_EQ(s->off[i], r[i].off);
+    CHECK_EQ(tv_slice_off(s, i), r[i].off);
     CHECK_EQ(s->depth[i], r[i].depth);
-    CHECK_EQ(s->self_ns[i], r[i].self);
+    CHECK_EQ(tv_slice_self(&st.t.threads[0], i), r[i].self);
   }
   tv_store_free(&st);
   free(r);
