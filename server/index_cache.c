@@ -24,21 +24,42 @@
  *     fail, and the trace is indexed again and the file rewritten.
  * (5) The payload is a sequence of segments: first the meta segment (every
  *     scalar and small table, serialized field by field, its size in the
- *     header), then the columns in the order columns() lists them. A segment
- *     is cut into chunks of at most CHUNK raw bytes that never cross a
- *     segment boundary, so the loader allocates every column once at its final
- *     size (from the meta segment) and decompresses each chunk straight into
- *     its place; chunks are independent, so threads share them.
+ *     header), then the columns in the order columns() lists them, then each
+ *     thread's LOD pyramid (lod.h: its runs' entries, one block per thread;
+ *     the levels and run lengths are in the meta segment). A segment is cut
+ *     into chunks of at most CHUNK raw bytes that never cross a segment
+ *     boundary, so the loader places every column once at its final size
+ *     (from the meta segment) and decompresses each chunk straight into its
+ *     place; chunks are independent, so threads share them. A load that does
+ *     not want the pyramids (info, summary) skips their chunks.
  * (6) Saving is bounded in memory: chunks are compressed BATCH at a time by
  *     the worker threads, then written in order; string bytes, which are views
  *     scattered over the mapping and arenas, are gathered chunk by chunk.
- * (7) Written under a temporary name and renamed: a reader never sees a
- *     partial file, and a crash leaves only a *.tmp that trimming removes.
+ *     Every save writes the pyramids (trace.c builds them first when the
+ *     command did not need them), so that `serve` never builds them from a
+ *     cache file.
+ * (7) Written under a temporary name (unique per process and save) and
+ *     renamed: a reader never sees a partial file, and a crash leaves only a
+ *     *.tmp that trimming removes after a day.
+ * (8) The loaded index lives in one anonymous mapping (the store's arena),
+ *     2 MiB aligned and madvise(MADV_HUGEPAGE)d: filling it faults in 2 MiB
+ *     pages on the decompressing threads. With a malloc per column (a few MiB
+ *     each on a trace of many threads, too small for huge pages) the 4 KiB
+ *     page faults were half the load's CPU time. Nothing is grown after a
+ *     load, so one block does; tv_store_free takes the columns back out of
+ *     the store (arena_free) before freeing the rest.
+ * (9) `serve` saves after the trace is ready, in the background (trace.h,
+ *     tv_trace_save_cache): compression then runs at nice +10, and a save
+ *     gives up between batches when cancelled (the trace was re-indexed
+ *     meanwhile) or when tv_index_cache_abandon_saves is called (shutdown:
+ *     it removes every temporary file being written, and no rename happens
+ *     after it).
  *
- * Not cached: LOD pyramids and the other serve-time tables (served.c builds
- * them from the store in well under the cache load time; see
- * docs/performance.md, "Index cache"). */
+ * Not cached: the other serve-time tables (track numbering, /meta, the
+ * overview): served.c builds them from the store in a few milliseconds. */
 #include "traceview/index_cache.h"
+#include "traceview/lod.h"
+#include "traceview/pool.h"
 #include "traceview/reader.h"
 
 #include <dirent.h>
@@ -58,7 +79,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CACHE_VERSION 2u /* 2: index_seconds moved to the header */
+#define CACHE_VERSION 3u /* 2: index_seconds moved to the header; 3: LOD pyramids */
 #define CHUNK (1u << 20)    /* raw bytes per chunk at most */
 #define BATCH 16            /* chunks compressed per round when saving */
 #define EDGE (64u << 10)    /* bytes hashed at each end of the trace */
@@ -132,9 +153,10 @@ static uint64_t hash64(const void *data, size_t n, uint64_t seed) {
 static uint32_t layout_word(void) {
   uint32_t v[] = {sizeof(tv_process_t), sizeof(tv_llvm_total_t), sizeof(tv_flow_t),
                   TV_DIAG_COUNT,        sizeof(tv_diag_t),       sizeof(void *),
-                  sizeof(header_t),     sizeof(chunk_t),         0};
+                  sizeof(header_t),     sizeof(chunk_t),         sizeof(tv_lod_entry_t),
+                  0};
   uint16_t one = 1;
-  v[8] = *(unsigned char *)&one; /* byte order */
+  v[9] = *(unsigned char *)&one; /* byte order */
   return (uint32_t)hash64(v, sizeof v, CACHE_VERSION);
 }
 
@@ -297,19 +319,86 @@ static void get_str(buf_t *b, char *out, size_t cap) {
 
 /* ---- segments: the columns, in file order ---- */
 
+/* How the loader places a segment: SEG_ARENA, in the store's arena (one
+ * mapping for the whole index, see (8)); SEG_MALLOC, its own malloc (the
+ * string hashes, which the intern table takes and frees; the string lengths,
+ * freed after the load); SEG_STRINGS, the string bytes: in the arena when
+ * loading, gathered from the table's views when saving; SEG_LOD, a thread's
+ * pyramid block: in the arena, and only when the pyramids are wanted. */
+enum { SEG_ARENA, SEG_MALLOC, SEG_STRINGS, SEG_LOD };
+
+/* Called once per segment in file order, with the address of the pointer
+ * that holds (saving) or receives (loading) the column. */
+typedef void (*visit_fn)(void *ctx, void **slot, size_t bytes, int how);
+
+#define COL(col, n) visit(ctx, (void **)&(col), (size_t)(n) * sizeof *(col), SEG_ARENA)
+
+/* Every column of st in file order; the one list of them (the meta segment
+ * holds the row counts that size them). lens: one length per string;
+ * str_bytes: the string bytes end to end. */
+static void columns(tv_store_t *st, uint32_t **lens, char **str_bytes, uint64_t n_str_bytes,
+                    visit_fn visit, void *ctx) {
+  tv_tables_t *t = &st->t;
+  visit(ctx, (void **)lens, (size_t)t->strings.n * sizeof **lens, SEG_MALLOC);
+  visit(ctx, (void **)&t->strings.hashes, (size_t)t->strings.n * sizeof *t->strings.hashes,
+        SEG_MALLOC);
+  visit(ctx, (void **)str_bytes, (size_t)n_str_bytes, SEG_STRINGS);
+  COL(t->cats, t->n_cats);
+  COL(t->procs, t->n_procs);
+  COL(t->totals, t->n_totals);
+  COL(t->flows, t->n_flows);
+  for (size_t i = 0; i < t->n_threads; i++) {
+    tv_thread_t *th = &t->threads[i];
+    tv_slices_t *s = &th->slices;
+    COL(th->depth_begin, (size_t)th->max_depth + 1);
+    COL(s->start_ns, s->n);
+    COL(s->dur_ns, s->n);
+    COL(s->self_ns, s->n);
+    COL(s->name, s->n);
+    COL(s->detail, s->n);
+    COL(s->off, s->n);
+    COL(s->cat, s->n);
+    COL(s->depth, s->n);
+    tv_instants_t *in[2] = {&th->instants, &th->samples};
+    for (int k = 0; k < 2; k++) {
+      COL(in[k]->ts_ns, in[k]->n);
+      COL(in[k]->name, in[k]->n);
+      COL(in[k]->off, in[k]->n);
+    }
+  }
+  for (size_t i = 0; i < t->n_counters; i++) {
+    tv_counter_t *c = &t->counters[i];
+    COL(c->ts_ns, c->n);
+    COL(c->value, c->n);
+    COL(c->off, c->n);
+  }
+}
+
+/* The pyramids' blocks, after the columns (none in a file without them). */
+static void lod_columns(tv_lod_t *lods, size_t n, visit_fn visit, void *ctx) {
+  for (size_t i = 0; lods && i < n; i++)
+    visit(ctx, (void **)&lods[i].block, lods[i].n_entries * sizeof *lods[i].block, SEG_LOD);
+}
+
 typedef struct seg {
-  void *p;      /* column (NULL: the string bytes, gathered when saving) */
+  void **slot;
+  const void *p; /* saving: the column (NULL: string bytes to gather) */
   size_t bytes;
+  int how;
 } seg_t;
 
 typedef struct segs {
   seg_t *v;
   size_t n, cap;
+  uint64_t bytes; /* sum */
   bool bad;
 } segs_t;
 
-static void add(segs_t *s, void *p, size_t bytes) {
-  if (s->bad || bytes == 0) return;
+/* collects the non-empty segments (empty ones are not in the file; a
+ * loaded empty column is NULL); never writes through slot */
+static void collect(void *ctx, void **slot, size_t bytes, int how) {
+  segs_t *s = ctx;
+  if (bytes == 0 || s->bad) return;
   if (s->n == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 64;
     seg_t *v = realloc(s->v, cap * sizeof *v);
@@ -320,49 +409,8 @@ static void add(segs_t *s, void *p, size_t bytes) {
     s->v = v;
     s->cap = cap;
   }
-  s->v[s->n++] = (seg_t){p, bytes};
-}
-
-/* Lists every column of st in file order. lens: one length per string;
- * bytes: where the string bytes go (NULL when saving: gathered). */
-static int columns(tv_store_t *st, uint32_t *lens, char *str_bytes, size_t n_str_bytes,
-                   segs_t *out) {
-  tv_tables_t *t = &st->t;
-  memset(out, 0, sizeof *out);
-  add(out, lens, (size_t)t->strings.n * 4);
-  add(out, t->strings.hashes, (size_t)t->strings.n * 4);
-  add(out, str_bytes, n_str_bytes);
-  if (!str_bytes && n_str_bytes && out->n) out->v[out->n - 1].p = NULL;
-  add(out, t->cats, t->n_cats * sizeof *t->cats);
-  add(out, t->procs, t->n_procs * sizeof *t->procs);
-  add(out, t->totals, t->n_totals * sizeof *t->totals);
-  add(out, t->flows, t->n_flows * sizeof *t->flows);
-  for (size_t i = 0; i < t->n_threads; i++) {
-    tv_thread_t *th = &t->threads[i];
-    tv_slices_t *s = &th->slices;
-    add(out, th->depth_begin, ((size_t)th->max_depth + 1) * 8);
-    add(out, s->start_ns, s->n * 8);
-    add(out, s->dur_ns, s->n * 8);
-    add(out, s->self_ns, s->n * 8);
-    add(out, s->name, s->n * 4);
-    add(out, s->detail, s->n * 4);
-    add(out, s->off, s->n * 8);
-    add(out, s->cat, s->n * 2);
-    add(out, s->depth, s->n * 2);
-    tv_instants_t *in[2] = {&th->instants, &th->samples};
-    for (int k = 0; k < 2; k++) {
-      add(out, in[k]->ts_ns, in[k]->n * 8);
-      add(out, in[k]->name, in[k]->n * 4);
-      add(out, in[k]->off, in[k]->n * 8);
-    }
-  }
-  for (size_t i = 0; i < t->n_counters; i++) {
-    tv_counter_t *c = &t->counters[i];
-    add(out, c->ts_ns, c->n * 8);
-    add(out, c->value, c->n * 8);
-    add(out, c->off, c->n * 8);
-  }
-  return out->bad ? TV_ENOMEM : 0;
+  s->v[s->n++] = (seg_t){slot, *slot, bytes, how};
+  s->bytes += bytes;
 }
 
 static void write_meta(buf_t *b, const tv_trace_t *tr, size_t first_warning,
@@ -424,44 +472,21 @@ static void write_meta(buf_t *b, const tv_trace_t *tr, size_t first_warning,
     uint64_t rows = c->n;
     PUT(b, rows);
   }
-}
-
-/* ---- threads: a tiny fork-join over a job array ---- */
-
-typedef struct pool {
-  size_t n_jobs;
-  _Atomic size_t next;
-  _Atomic int failed;
-  int (*run)(void *ctx, size_t job);
-  void *ctx;
-} pool_t;
-
-static void *pool_worker(void *arg) {
-  pool_t *p = arg;
-  for (size_t j; (j = atomic_fetch_add(&p->next, 1)) < p->n_jobs;)
-    if (!atomic_load(&p->failed) && p->run(p->ctx, j) != 0) atomic_store(&p->failed, 1);
-  return NULL;
-}
-
-static unsigned pool_threads(void) {
-  const char *env = getenv("TRACEVIEW_THREADS");
-  long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
-}
-
-/* runs run(ctx, j) for j in [0, n_jobs) on up to pool_threads() threads;
- * 0, or -1 when a job failed */
-static int pool_run(size_t n_jobs, int (*run)(void *, size_t), void *ctx) {
-  pool_t p = {.n_jobs = n_jobs, .run = run, .ctx = ctx};
-  unsigned n = pool_threads();
-  if (n > n_jobs) n = n_jobs ? (unsigned)n_jobs : 1;
-  pthread_t tids[8];
-  unsigned started = 0;
-  for (unsigned i = 1; i < n; i++)
-    if (pthread_create(&tids[started], NULL, pool_worker, &p) == 0) started++;
-  pool_worker(&p);
-  for (unsigned i = 0; i < started; i++) pthread_join(tids[i], NULL);
-  return atomic_load(&p.failed) ? -1 : 0;
+  /* The LOD pyramids: per thread its levels and the length of each run;
+   * the entries are a segment per thread (lod_columns). */
+  uint8_t has_lods = tr->lods != NULL;
+  PUT(b, has_lods);
+  for (size_t i = 0; has_lods && i < t->n_threads; i++) {
+    const tv_lod_t *l = &tr->lods[i];
+    uint32_t levels[3] = {l->first_level, l->max_level, l->n_depths};
+    uint64_t n_entries = l->n_entries;
+    PUT(b, levels);
+    PUT(b, n_entries);
+    for (size_t r = 0, nr = tv_lod_n_runs(l); r < nr; r++) {
+      uint64_t rn = l->runs[r].n;
+      PUT(b, rn);
+    }
+  }
 }
 
 static double now_seconds(void) {
@@ -547,9 +572,10 @@ static int write_all(int fd, const void *p, size_t n) {
 }
 
 /* compresses the batch on the worker threads and appends it in order */
-static int flush(saver_t *sv, size_t np, int fd, header_t *h, uint64_t *payload,
+static int flush(saver_t *sv, size_t np, int fd, header_t *h, uint64_t *payload, unsigned flags,
                  const char *tmp, char *why, size_t why_cap) {
-  if (pool_run(np, compress_piece, sv) != 0) return fail(why, why_cap, "lz4 compression failed");
+  if (tv_pool_run(np, compress_piece, sv, flags) != 0)
+    return fail(why, why_cap, "lz4 compression failed");
   for (size_t j = 0; j < np; j++) {
     if (write_all(fd, &sv->hdr[j], sizeof sv->hdr[j]) ||
         write_all(fd, sv->out[j], sv->hdr[j].csize))
@@ -561,10 +587,53 @@ static int flush(saver_t *sv, size_t np, int fd, header_t *h, uint64_t *payload,
   return 0;
 }
 
+/* Temporary files being written, so that a shutdown can remove them (9). */
+typedef struct saving {
+  struct saving *next;
+  char tmp[PATH_MAX + 64];
+} saving_t;
+
+static pthread_mutex_t saving_lock = PTHREAD_MUTEX_INITIALIZER;
+static saving_t *savings;
+static _Atomic bool abandoned;
+static _Atomic unsigned tmp_serial;
+
+void tv_index_cache_abandon_saves(void) {
+  pthread_mutex_lock(&saving_lock);
+  atomic_store(&abandoned, true);
+  for (saving_t *s = savings; s; s = s->next) unlink(s->tmp);
+  pthread_mutex_unlock(&saving_lock);
+}
+
+static bool given_up(const _Atomic bool *cancel) {
+  return atomic_load(&abandoned) || (cancel && atomic_load(cancel));
+}
+
+static void unregister(saving_t *me) {
+  pthread_mutex_lock(&saving_lock);
+  for (saving_t **p = &savings; *p; p = &(*p)->next)
+    if (*p == me) {
+      *p = me->next;
+      break;
+    }
+  pthread_mutex_unlock(&saving_lock);
+}
+
+/* Tests of shutdown during a background save (tests/cache) slow the save
+ * down, after the temporary file exists, by this many milliseconds. */
+static void test_delay(const _Atomic bool *cancel) {
+  const char *env = getenv("TRACEVIEW_TEST_SAVE_DELAY_MS");
+  long ms = env && *env ? strtol(env, NULL, 10) : 0;
+  for (long waited = 0; waited < ms && !given_up(cancel); waited += 10)
+    nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+}
+
 int tv_index_cache_save(const tv_trace_t *tr, size_t first_warning, const char *file,
-                        const tv_cache_key_t *key, char *why, size_t why_cap) {
+                        const tv_cache_key_t *key, const _Atomic bool *cancel, bool background,
+                        char *why, size_t why_cap) {
   tv_store_t *st = (tv_store_t *)&tr->store; /* columns() lists, never writes */
   const tv_intern_t *strings = &st->t.strings;
+  unsigned flags = background ? TV_POOL_BACKGROUND : 0;
   uint64_t n_str_bytes = 0;
   uint32_t *lens = malloc(((size_t)strings->n + 1) * sizeof *lens);
   if (!lens) return fail(why, why_cap, "out of memory");
@@ -574,8 +643,11 @@ int tv_index_cache_save(const tv_trace_t *tr, size_t first_warning, const char *
   }
   buf_t meta = {0};
   write_meta(&meta, tr, first_warning, n_str_bytes);
-  segs_t segs;
-  int rc = columns(st, lens, NULL, n_str_bytes, &segs);
+  segs_t segs = {0};
+  char *gather = NULL; /* the string bytes: gathered piece by piece */
+  columns(st, &lens, &gather, n_str_bytes, collect, &segs);
+  lod_columns(tr->lods, st->t.n_threads, collect, &segs);
+  int rc = segs.bad ? TV_ENOMEM : 0;
   saver_t sv = {.strings = strings};
   piece_t pieces[BATCH];
   sv.pieces = pieces;
@@ -584,16 +656,31 @@ int tv_index_cache_save(const tv_trace_t *tr, size_t first_warning, const char *
     sv.out[i] = malloc((size_t)LZ4_compressBound(CHUNK));
     if (!sv.raw[i] || !sv.out[i]) rc = TV_ENOMEM;
   }
-  char tmp[PATH_MAX + 32];
-  snprintf(tmp, sizeof tmp, "%s.%ld.tmp", file, (long)getpid());
+  saving_t *me = calloc(1, sizeof *me);
   int fd = -1;
-  if (rc != 0 || meta.bad) {
+  if (rc != 0 || meta.bad || !me) {
     rc = fail(why, why_cap, "out of memory");
     goto done;
   }
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  /* Unique per process and save: two saves of one trace may overlap (a
+   * re-index while the previous index is still being saved). */
+  snprintf(me->tmp, sizeof me->tmp, "%s.%ld.%u.tmp", file, (long)getpid(),
+           atomic_fetch_add(&tmp_serial, 1));
+  const char *tmp = me->tmp;
+  pthread_mutex_lock(&saving_lock);
+  if (!atomic_load(&abandoned))
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  else
+    errno = ECANCELED;
+  if (fd >= 0) {
+    me->next = savings;
+    savings = me;
+  }
+  pthread_mutex_unlock(&saving_lock);
   if (fd < 0) {
     rc = fail(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
+    free(me);
+    me = NULL;
     goto done;
   }
   header_t h;
@@ -610,6 +697,7 @@ int tv_index_cache_save(const tv_trace_t *tr, size_t first_warning, const char *
   h.meta_bytes = meta.len;
   h.index_seconds = tr->index_seconds;
   if (write_all(fd, &h, sizeof h) || write_all(fd, key->path, h.path_len)) goto io_error;
+  if (background) test_delay(cancel);
 
   /* Segment -1 is the meta buffer; then the columns. */
   uint64_t payload = P1;
@@ -637,25 +725,37 @@ int tv_index_cache_save(const tv_trace_t *tr, size_t first_warning, const char *
         }
       }
       if (++np == BATCH) {
-        if ((rc = flush(&sv, np, fd, &h, &payload, tmp, why, why_cap)) != 0) goto done;
+        if (given_up(cancel)) {
+          rc = fail(why, why_cap, "cancelled");
+          goto done;
+        }
+        if ((rc = flush(&sv, np, fd, &h, &payload, flags, tmp, why, why_cap)) != 0) goto done;
         np = 0;
       }
     }
   }
-  if (np && (rc = flush(&sv, np, fd, &h, &payload, tmp, why, why_cap)) != 0) goto done;
+  if (np && (rc = flush(&sv, np, fd, &h, &payload, flags, tmp, why, why_cap)) != 0) goto done;
   h.payload_hash = hash64(&payload, sizeof payload, h.n_chunks ^ h.raw_bytes);
   h.header_hash = hash64(&h, offsetof(header_t, header_hash), 0);
   if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) goto io_error;
   rc = 0;
   goto done;
 io_error:
-  rc = fail(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
+  rc = fail(why, why_cap, "cannot write %s: %s", me->tmp, strerror(errno));
 done:
   if (fd >= 0 && close(fd) != 0 && rc == 0)
-    rc = fail(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
-  if (rc == 0 && rename(tmp, file) != 0)
-    rc = fail(why, why_cap, "cannot rename %s: %s", tmp, strerror(errno));
-  if (rc != 0 && fd >= 0) unlink(tmp);
+    rc = fail(why, why_cap, "cannot write %s: %s", me->tmp, strerror(errno));
+  if (me) {
+    /* Renamed under the lock: once abandoned, no cache file appears. */
+    pthread_mutex_lock(&saving_lock);
+    if (rc == 0 && given_up(cancel)) rc = fail(why, why_cap, "cancelled");
+    if (rc == 0 && rename(me->tmp, file) != 0)
+      rc = fail(why, why_cap, "cannot rename %s: %s", me->tmp, strerror(errno));
+    if (rc != 0) unlink(me->tmp);
+    pthread_mutex_unlock(&saving_lock);
+    unregister(me);
+    free(me);
+  }
   if (rc == 0) {
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", file);
@@ -700,13 +800,15 @@ static const char *format_string(const char *name) {
 
 typedef struct job {
   const char *src;
-  char *dst;
+  char *dst; /* NULL: not wanted (pyramids of a load without them): only checked */
   chunk_t hdr;
 } job_t;
 
 static int load_piece(void *ctx, size_t j) {
   job_t *jb = &((job_t *)ctx)[j];
+  /* Checked even when not wanted: a damaged file is never used. */
   if (hash64(jb->src, jb->hdr.csize, jb->hdr.rsize) != jb->hdr.hash) return -1;
+  if (!jb->dst) return 0;
   if (jb->hdr.csize == jb->hdr.rsize) {
     memcpy(jb->dst, jb->src, jb->hdr.rsize);
     return 0;
@@ -715,30 +817,88 @@ static int load_piece(void *ctx, size_t j) {
   return n == (int)jb->hdr.rsize ? 0 : -1;
 }
 
-/* Large columns are filled whole right away: 2 MiB pages make that one
- * fault per 2 MiB instead of 512 (where transparent huge pages are on
- * "madvise"), which was a third of the load's time. */
-static void hugepages(void *p, size_t bytes) {
-#ifdef MADV_HUGEPAGE
-  const uintptr_t huge = (uintptr_t)2 << 20;
-  if (bytes < 2 * huge) return;
-  uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-  uintptr_t b = ((uintptr_t)p + bytes) & ~(huge - 1);
-  if (b > a) madvise((void *)a, b - a, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)bytes;
-#endif
+/* ---- the arena (8) ---- */
+
+#define HUGE_PAGE ((size_t)2 << 20)
+#define ARENA_ALIGN 64 /* every column starts on a cache line */
+
+typedef struct carve {
+  char *base;   /* aligned start */
+  size_t pos, cap;
+  bool lods;    /* SEG_LOD segments get room */
+  bool bad;     /* out of memory (SEG_MALLOC) */
+} carve_t;
+
+static bool in_arena(int how, bool lods) {
+  return how == SEG_ARENA || how == SEG_STRINGS || (how == SEG_LOD && lods);
 }
 
-/* column of n rows of size bytes, allocated once at its final size */
-#define ALLOC(col, n) ((n) ? ((col) = malloc((n) * sizeof *(col))) != NULL : ((col) = NULL, true))
+static size_t align_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
 
-/* Reads the meta segment into t and allocates every column; *expect gets the
- * column bytes the meta promises. 0, or -1 with why. */
-static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, char **str_bytes,
-                     uint64_t *n_str_bytes_out, uint32_t *n_strings_out, uint64_t *expect,
-                     char *why, size_t cap) {
+/* sums the arena's size */
+static void measure(void *ctx, void **slot, size_t bytes, int how) {
+  (void)slot;
+  carve_t *c = ctx;
+  if (bytes && in_arena(how, c->lods)) c->cap += align_up(bytes, ARENA_ALIGN);
+}
+
+/* gives each segment its memory */
+static void place(void *ctx, void **slot, size_t bytes, int how) {
+  carve_t *c = ctx;
+  *slot = NULL;
+  if (bytes == 0) return;
+  if (in_arena(how, c->lods)) {
+    *slot = c->base + c->pos;
+    c->pos += align_up(bytes, ARENA_ALIGN);
+  } else if (how == SEG_MALLOC) {
+    if (!(*slot = malloc(bytes))) c->bad = true;
+  }
+}
+
+/* takes a column out of the store when it lives in the arena */
+static void detach(void *ctx, void **slot, size_t bytes, int how) {
+  (void)bytes, (void)how;
+  const tv_store_t *st = ctx;
+  const char *p = *slot, *a = st->arena;
+  if (p && p >= a && p < a + st->arena_bytes) *slot = NULL;
+}
+
+static void arena_free(tv_store_t *st) {
+  uint32_t *lens = NULL;
+  char *bytes = NULL;
+  columns(st, &lens, &bytes, 0, detach, st);
+  munmap(st->arena, st->arena_bytes);
+  st->arena = NULL;
+  st->arena_bytes = 0;
+  st->arena_free = NULL;
+}
+
+/* One anonymous mapping for the whole index, 2 MiB aligned and
+ * madvise(MADV_HUGEPAGE)d: the decompressing threads fault in 2 MiB pages
+ * instead of 4 KiB ones (per-column mallocs of a few MiB each cannot be
+ * huge), which was half the load's CPU time. Columns are never grown. */
+static char *arena_map(tv_store_t *st, size_t bytes) {
+  size_t len = bytes >= 2 * HUGE_PAGE ? bytes + HUGE_PAGE : (bytes ? bytes : 1);
+  void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return NULL;
+  st->arena = m;
+  st->arena_bytes = len;
+  st->arena_free = arena_free;
+  char *base = m;
+  if (bytes >= 2 * HUGE_PAGE) {
+    base = (char *)align_up((uintptr_t)m, HUGE_PAGE);
+#ifdef MADV_HUGEPAGE
+    madvise(base, align_up(bytes, (size_t)getpagesize()), MADV_HUGEPAGE);
+#endif
+  }
+  return base;
+}
+
+/* Reads the meta segment into t: the scalars and tables, every row count
+ * (the columns are placed afterwards), and the pyramids' levels and run
+ * lengths into *lods (NULL when the file has none). 0, or -1 with why. */
+static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint64_t *n_str_bytes_out,
+                     uint32_t *n_strings_out, tv_lod_t **lods, char *why, size_t cap) {
   tv_store_t *st = &tr->store;
   tv_tables_t *t = &st->t;
   char name[256], msg[1024];
@@ -775,7 +935,8 @@ static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, 
   uint64_t n_other = 0;
   GET(b, n_other);
   if (b->bad || n_other > limit) return fail(why, cap, "bad meta data");
-  if (!ALLOC(t->phases.other_ph, n_other) || !ALLOC(t->phases.other_n, n_other))
+  if (n_other && (!(t->phases.other_ph = malloc(n_other * sizeof *t->phases.other_ph)) ||
+                  !(t->phases.other_n = malloc(n_other * sizeof *t->phases.other_n))))
     return fail(why, cap, "out of memory");
   get(b, t->phases.other_ph, n_other * sizeof *t->phases.other_ph);
   get(b, t->phases.other_n, n_other * sizeof *t->phases.other_n);
@@ -793,23 +954,12 @@ static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, 
   tr->display_time_unit[sizeof unit - 1] = '\0';
   tr->truncated = truncated;
   t->no_timeline = no_timeline;
-
-  uint64_t total = (uint64_t)n_strings * 8 + n_str_bytes;
-  if (!ALLOC(*lens, (size_t)n_strings) || !ALLOC(t->strings.hashes, (size_t)n_strings))
-    return fail(why, cap, "out of memory");
-  *str_bytes = tv_intern_alloc(&t->strings, n_str_bytes ? n_str_bytes : 1);
-  if (!*str_bytes) return fail(why, cap, "out of memory");
   *n_str_bytes_out = n_str_bytes;
   *n_strings_out = n_strings;
   t->n_cats = t->cap_cats = n[0];
   t->n_procs = t->cap_procs = n[1];
   t->n_totals = t->cap_totals = n[2];
   t->n_flows = t->cap_flows = n[3];
-  if (!ALLOC(t->cats, n[0]) || !ALLOC(t->procs, n[1]) || !ALLOC(t->totals, n[2]) ||
-      !ALLOC(t->flows, n[3]))
-    return fail(why, cap, "out of memory");
-  total += n[0] * sizeof *t->cats + n[1] * sizeof *t->procs + n[2] * sizeof *t->totals +
-           n[3] * sizeof *t->flows;
   if (n[4] && !(t->threads = calloc(n[4], sizeof *t->threads))) return fail(why, cap, "out of memory");
   t->n_threads = t->cap_threads = n[4];
   for (size_t i = 0; i < t->n_threads && !b->bad; i++) {
@@ -829,21 +979,9 @@ static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, 
     GET(b, rows);
     if (b->bad || rows[0] > limit || rows[1] > limit || rows[2] > limit || th->max_depth > limit)
       return fail(why, cap, "bad meta data");
-    tv_slices_t *s = &th->slices;
-    s->n = s->cap = rows[0];
+    th->slices.n = th->slices.cap = rows[0];
     th->instants.n = th->instants.cap = rows[1];
     th->samples.n = th->samples.cap = rows[2];
-    if (!ALLOC(th->depth_begin, (size_t)th->max_depth + 1) || !ALLOC(s->start_ns, s->n) ||
-        !ALLOC(s->dur_ns, s->n) || !ALLOC(s->self_ns, s->n) || !ALLOC(s->name, s->n) ||
-        !ALLOC(s->detail, s->n) || !ALLOC(s->off, s->n) || !ALLOC(s->cat, s->n) ||
-        !ALLOC(s->depth, s->n))
-      return fail(why, cap, "out of memory");
-    tv_instants_t *in[2] = {&th->instants, &th->samples};
-    for (int k = 0; k < 2; k++)
-      if (!ALLOC(in[k]->ts_ns, in[k]->n) || !ALLOC(in[k]->name, in[k]->n) ||
-          !ALLOC(in[k]->off, in[k]->n))
-        return fail(why, cap, "out of memory");
-    total += ((uint64_t)th->max_depth + 1) * 8 + rows[0] * 44 + (rows[1] + rows[2]) * 20;
   }
   if (n[5] && !(t->counters = calloc(n[5], sizeof *t->counters)))
     return fail(why, cap, "out of memory");
@@ -857,17 +995,73 @@ static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, 
     GET(b, rows);
     if (b->bad || rows > limit) return fail(why, cap, "bad meta data");
     c->n = c->cap = rows;
-    if (!ALLOC(c->ts_ns, c->n) || !ALLOC(c->value, c->n) || !ALLOC(c->off, c->n))
-      return fail(why, cap, "out of memory");
-    total += rows * 24;
+  }
+  uint8_t has_lods = 0;
+  GET(b, has_lods);
+  if (b->bad || has_lods > 1) return fail(why, cap, "bad meta data");
+  int64_t span = st->min_ns <= st->max_ns ? st->max_ns - st->min_ns : 0;
+  if (has_lods && !(*lods = calloc(t->n_threads + 1, sizeof **lods)))
+    return fail(why, cap, "out of memory");
+  for (size_t i = 0; has_lods && i < t->n_threads && !b->bad; i++) {
+    tv_lod_t *l = &(*lods)[i];
+    uint32_t levels[3];
+    uint64_t n_entries = 0, sum = 0;
+    GET(b, levels);
+    GET(b, n_entries);
+    /* What tv_lod_build makes of this thread and span, or it is not ours. */
+    if (b->bad || levels[1] != tv_lod_top_level(span) || levels[2] != t->threads[i].max_depth ||
+        levels[0] > levels[1] + 1 || n_entries > limit)
+      return fail(why, cap, "bad meta data (pyramid)");
+    l->span_ns = span;
+    l->first_level = levels[0];
+    l->max_level = levels[1];
+    l->n_depths = levels[2];
+    l->n_entries = n_entries;
+    l->borrowed = true;
+    size_t nr = levels[0] <= levels[1] ? (size_t)(levels[1] - levels[0] + 1) * levels[2] : 0;
+    if (nr > limit) return fail(why, cap, "bad meta data (pyramid)");
+    if (nr && !(l->runs = calloc(nr, sizeof *l->runs))) return fail(why, cap, "out of memory");
+    for (size_t r = 0; r < nr && !b->bad; r++) {
+      uint64_t rn = 0;
+      GET(b, rn);
+      l->runs[r].n = rn;
+      sum += rn;
+    }
+    if (b->bad || sum != n_entries || (!nr && n_entries))
+      return fail(why, cap, "bad meta data (pyramid)");
+    l->bytes = nr * sizeof *l->runs + n_entries * sizeof(tv_lod_entry_t);
   }
   if (b->bad || b->pos != b->len) return fail(why, cap, "bad meta data");
-  *expect = total;
+  return 0;
+}
+
+/* A pyramid names rows of its thread's slices: from a file, check them
+ * before a tile reads through them. */
+typedef struct lod_check {
+  tv_lod_t *lods;
+  const tv_tables_t *t;
+} lod_check_t;
+
+static int check_lod(void *ctx, size_t i) {
+  lod_check_t *c = ctx;
+  tv_lod_t *l = &c->lods[i];
+  uint64_t rows = c->t->threads[i].slices.n;
+  size_t at = 0;
+  for (size_t r = 0, nr = tv_lod_n_runs(l); r < nr; r++) {
+    l->runs[r].e = l->block + at;
+    at += l->runs[r].n;
+  }
+  for (size_t k = 0; k < l->n_entries; k++) {
+    const tv_lod_entry_t *e = &l->block[k];
+    if (e->count == 0 || e->longest >= rows ||
+        (e->second == UINT32_MAX ? e->count > 1 : e->second >= rows))
+      return -1;
+  }
   return 0;
 }
 
 int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *key,
-                        char *why, size_t why_cap) {
+                        bool want_lods, char *why, size_t why_cap) {
   double t0 = now_seconds();
   int fd = open(file, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -893,7 +1087,10 @@ int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *k
   job_t *jobs = NULL;
   buf_t meta = {0};
   uint32_t *lens = NULL;
+  tv_lod_t *lods = NULL;
+  segs_t segs = {0};
   size_t n_saved_warnings = t->n_warnings;
+  tv_tables_t *tb = &t->store.t;
   header_t h;
   memcpy(&h, base, sizeof h);
   if (memcmp(h.magic, MAGIC, sizeof MAGIC) != 0 || h.version != CACHE_VERSION ||
@@ -934,6 +1131,7 @@ int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *k
       break;
     }
     jobs[i].src = base + pos;
+    jobs[i].dst = NULL;
     pos += c->csize;
     raw += c->rsize;
     payload = rotl(payload ^ c->hash, 23) * P1;
@@ -957,50 +1155,66 @@ int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *k
     fail(why, why_cap, meta.p ? "the cache file is damaged" : "out of memory");
     goto out;
   }
-  if (tv_intern_init(&t->store.t.strings) != 0) {
+  if (tv_intern_init(&tb->strings) != 0) {
     fail(why, why_cap, "out of memory");
     goto out;
   }
-  free(t->store.t.strings.hashes); /* replaced by the saved ones */
-  t->store.t.strings.hashes = NULL;
+  free(tb->strings.hashes); /* replaced by the saved ones */
+  tb->strings.hashes = NULL;
   char *str_bytes = NULL;
-  uint64_t n_str_bytes = 0, expect = 0;
+  uint64_t n_str_bytes = 0;
   uint32_t n_strings = 0;
   t->index_seconds = h.index_seconds;
-  if (read_meta(&meta, t, h.raw_bytes, &lens, &str_bytes, &n_str_bytes, &n_strings, &expect, why,
-                why_cap) != 0)
+  if (read_meta(&meta, t, h.raw_bytes, &n_str_bytes, &n_strings, &lods, why, why_cap) != 0)
     goto out;
-  if (expect != h.raw_bytes - h.meta_bytes) {
-    fail(why, why_cap, "the cache file is damaged (sizes disagree)");
-    goto out;
-  }
   /* columns() sizes the string columns by strings.n (the table is rebuilt
    * over them once they are filled). */
-  tv_tables_t *tb = &t->store.t;
   tb->strings.n = n_strings;
-  segs_t segs;
-  if (columns(&t->store, lens, str_bytes, n_str_bytes, &segs) != 0) {
+  bool lods_wanted = want_lods && lods;
+  /* Room for every column at its final size, then each chunk decompresses
+   * straight into its place. */
+  carve_t cv = {.lods = lods_wanted};
+  columns(&t->store, &lens, &str_bytes, n_str_bytes, measure, &cv);
+  lod_columns(lods, tb->n_threads, measure, &cv);
+  if (!(cv.base = arena_map(&t->store, cv.cap))) {
     fail(why, why_cap, "out of memory");
+    goto out;
+  }
+  columns(&t->store, &lens, &str_bytes, n_str_bytes, place, &cv);
+  lod_columns(lods, tb->n_threads, place, &cv);
+  if (cv.bad) {
+    fail(why, why_cap, "out of memory");
+    goto out;
+  }
+  /* The segments in file order, with their sizes; a pyramid not wanted is
+   * left NULL, its chunks skipped. */
+  columns(&t->store, &lens, &str_bytes, n_str_bytes, collect, &segs);
+  lod_columns(lods, tb->n_threads, collect, &segs);
+  if (segs.bad) {
+    fail(why, why_cap, "out of memory");
+    goto out;
+  }
+  if (segs.bytes != h.raw_bytes - h.meta_bytes) {
+    fail(why, why_cap, "the cache file is damaged (sizes disagree)");
     goto out;
   }
   size_t first = k;
   for (size_t i = 0; i < segs.n && k <= h.n_chunks; i++) {
-    hugepages(segs.v[i].p, segs.v[i].bytes);
+    char *dst = *segs.v[i].slot;
     for (size_t at = 0; at < segs.v[i].bytes; at += CHUNK, k++) {
       size_t r = segs.v[i].bytes - at < CHUNK ? segs.v[i].bytes - at : CHUNK;
       if (k >= h.n_chunks || jobs[k].hdr.rsize != r) {
         k = h.n_chunks + 1;
         break;
       }
-      jobs[k].dst = (char *)segs.v[i].p + at;
+      jobs[k].dst = dst ? dst + at : NULL;
     }
   }
-  free(segs.v);
   if (k != h.n_chunks) {
     fail(why, why_cap, "the cache file is damaged (chunks disagree)");
     goto out;
   }
-  if (pool_run(k - first, load_piece, jobs + first) != 0) {
+  if (tv_pool_run(k - first, load_piece, jobs + first, 0) != 0) {
     fail(why, why_cap, "the cache file is damaged (a checksum does not match)");
     goto out;
   }
@@ -1011,13 +1225,16 @@ int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *k
   bool ok = sum == n_str_bytes;
   for (size_t i = 0; i < tb->n_threads && ok; i++)
     ok = tb->threads[i].depth_begin[tb->threads[i].max_depth] == tb->threads[i].slices.n;
+  lod_check_t lc = {lods, tb};
+  if (ok && lods_wanted) ok = tv_pool_run(tb->n_threads, check_lod, &lc, 0) == 0;
   if (!ok) {
     fail(why, why_cap, "the cache file is inconsistent");
     goto out;
   }
   uint32_t *hashes = tb->strings.hashes;
   tb->strings.hashes = NULL;
-  if (tv_intern_load(&tb->strings, n_strings, lens, str_bytes, hashes) != 0) {
+  static const char no_bytes[1] = ""; /* every string empty: views need a base */
+  if (tv_intern_load(&tb->strings, n_strings, lens, str_bytes ? str_bytes : no_bytes, hashes) != 0) {
     free(hashes);
     fail(why, why_cap, "out of memory");
     goto out;
@@ -1026,8 +1243,13 @@ int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *k
     fail(why, why_cap, "out of memory");
     goto out;
   }
+  if (lods_wanted) {
+    t->lods = lods;
+    lods = NULL;
+  }
   rc = 0;
 out:
+  tv_lods_free(lods, tb->n_threads); /* before the store: it may point into its arena */
   if (rc != 0) {
     tv_store_free(&t->store);
     for (size_t i = n_saved_warnings; i < t->n_warnings; i++) free(t->warnings[i].msg);
@@ -1039,6 +1261,7 @@ out:
   } else {
     t->cache_load_seconds = now_seconds() - t0;
   }
+  free(segs.v);
   free(lens);
   free(meta.p);
   free(jobs);

@@ -932,6 +932,7 @@ fail:
 
 void tv_store_free(tv_store_t *store) {
   if (!store) return;
+  if (store->arena_free) store->arena_free(store);
   tv_builder_free(&store->t);
   memset(store, 0, sizeof *store);
 }
