@@ -891,9 +891,9 @@ typedef struct place_ctx {
   bool lods;       /* SEG_LOD segments are wanted */
   bool bad;        /* out of memory (SEG_MALLOC) */
   const char *map; /* the cache file's mapping */
-  seg_t *segs;     /* with zc[i]: segment i is mapped in place at map + at[i] */
-  const uint64_t *at;
-  size_t i;        /* the segment being visited */
+  const uint64_t *at; /* per segment: its offset in map when mapped in place,
+                         else UINT64_MAX */
+  size_t i;        /* the (non-empty) segment being visited */
 } place_ctx_t;
 
 static bool wanted(int how, bool lods) { return how != SEG_LOD || lods; }
@@ -1283,7 +1283,7 @@ int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *k
     goto out;
   }
   /* Room for the rest at its final size; each chunk then lands in place. */
-  place_ctx_t pc = {.lods = lods_wanted, .map = base, .segs = segs.v, .at = at};
+  place_ctx_t pc = {.lods = lods_wanted, .map = base, .at = at};
   columns(&t->store, &lens, &str_bytes, n_str_bytes, measure, &pc);
   lod_columns(lods, tb->n_threads, measure, &pc);
   if (pc.cap && !(pc.base = arena_map(&t->store, pc.cap))) {
