@@ -1,9 +1,11 @@
 /* index_cache.h: the on-disk index cache. After a trace is indexed, its store
- * (every column, the string bytes, every table) and what reading found
- * (format, warnings, truncated, displayTimeUnit) are saved lz4-compressed in
- * the cache directory; reopening the same unchanged file loads them instead of
- * reading the trace. The trace file itself is still mapped: event args are
- * parsed from it on demand. See the design notes atop server/index_cache.c. */
+ * (every column, the string bytes, every table), its LOD pyramids and what
+ * reading found (format, warnings, truncated, displayTimeUnit) are saved in
+ * the cache directory, numeric columns as they are in memory (a load maps
+ * them in place), strings lz4-compressed; reopening the same unchanged file
+ * loads them instead of reading the trace. The trace file itself is still
+ * mapped: event args are parsed from it on demand. See the design notes atop
+ * server/index_cache.c. */
 #ifndef TRACEVIEW_INDEX_CACHE_H
 #define TRACEVIEW_INDEX_CACHE_H
 
