@@ -55,7 +55,8 @@ int tv_cli_open(tv_trace_t *t, const char *path, bool quiet, int progress_mode,
   tv_progress_init(&prog, path, quiet ? 0 : progress_mode);
   tv_open_opts_t opts = {.progress = tv_progress_update, .progress_ud = &prog,
                          .cache_dir = cache ? cache->dir : NULL,
-                         .no_cache = cache ? cache->off : false};
+                         .no_cache = cache ? cache->off : false,
+                         .lods = cache ? cache->lods : false};
   tv_error_t err = {0};
   int rc = tv_trace_open(t, path, &opts, &err);
   return finish_open(t, rc, &err, &prog, quiet);

@@ -26,6 +26,7 @@ int tv_cli_usage_error(const char *cmd, const char *fmt, ...)
 typedef struct tv_cli_cache {
   const char *dir; /* NULL: the default directory */
   bool off;        /* --no-cache */
+  bool lods;       /* load (and so check) or build the LOD pyramids too (index) */
 } tv_cli_cache_t;
 enum { TV_OPT_CACHE_DIR = 0x100, TV_OPT_NO_CACHE = 0x101 };
 #define TV_CLI_CACHE_LONGOPTS                                  \

@@ -24,7 +24,7 @@ static int run_index(int argc, char **argv) {
       {"quiet", no_argument, NULL, 'q'}, {"cache-dir", required_argument, NULL, TV_OPT_CACHE_DIR},
       {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
   bool quiet = false;
-  tv_cli_cache_t cache = {0};
+  tv_cli_cache_t cache = {.lods = true}; /* a hit checks the pyramids too */
   int c;
   opterr = 0;
   optind = 1;

@@ -5,6 +5,7 @@
  * are refused (DNS rebinding); only GET/HEAD; only embedded assets and the
  * API are served, matched exactly (no file system access, no traversal); no
  * CORS headers at all; bounded connection memory, count and idle time. */
+#include "traceview/index_cache.h"
 #include "traceview/progress.h"
 #include "traceview/server.h"
 #include "traceview/guard.h"
@@ -552,6 +553,9 @@ static void warm_done(uv_work_t *req, int status) {
 static void index_done(uv_work_t *req, int status) {
   (void)status;
   server_t *sv = req->loop->data;
+  /* Ready and served: a missed index cache is written now, in the
+   * background (after the warm-up in the pool's queue). */
+  tv_served_queue_save(req->loop, req->data, sv->quiet);
   uv_work_t *warm = malloc(sizeof *warm);
   if (warm) {
     warm->data = req->data; /* the job's reference passes to the warm-up */
@@ -597,6 +601,9 @@ static void on_signal(uv_signal_t *h, int signum) {
   server_t *sv = h->data;
   if (atomic_load(&sv->stopping)) return; /* a second Ctrl-C while draining: already on it */
   if (!sv->quiet) fprintf(stderr, "\ntraceview: %s, stopping\n", signum == SIGINT ? "interrupted" : "terminated");
+  /* Cache files being written are abandoned: their temporary files go now,
+   * and no save renames one into place after this. */
+  tv_index_cache_abandon_saves();
   if (sv->n_done < sv->n) {
     /* An indexing job cannot be cancelled midway; don't wait for it. */
     if (sv->daemon) MHD_stop_daemon(sv->daemon);
@@ -682,7 +689,9 @@ int tv_serve(tv_slot_t *slots, size_t n, const tv_server_opts_t *opts) {
   for (size_t i = 0; i < MAX_CONCURRENT_INDEXING && sv.jobs; i++) start_next_job(&sv);
   uv_run(&loop, UV_RUN_DEFAULT);
 
-  /* Stop accepting (if a signal did not already), answer what is held, tear down. */
+  /* Stop accepting (if a signal did not already), answer what is held, tear down;
+   * background cache saves give up (the final uv_run waits for their jobs). */
+  tv_index_cache_abandon_saves();
   atomic_store(&sv.stopping, true);
   resume_due(&sv, true);
   MHD_stop_daemon(sv.daemon);

@@ -8,37 +8,73 @@
  *     TV_INDEX_CACHE_KEEP most recently written entries (tv_cache_trim).
  * (2) File layout, integers in this machine's byte order (the cache never
  *     leaves the machine; the layout word rejects other builds):
- *       header_t (fixed size), the absolute path (path_len bytes), then
- *       n_chunks chunks: chunk_t {csize, rsize, hash} + csize bytes of an lz4
- *       block that decompresses to exactly rsize bytes.
+ *       header_t (fixed size), the absolute path (path_len bytes), the
+ *       chunks' bytes, then the chunk table (n_chunks chunk_t {offset, csize,
+ *       rsize, hash}, 8-aligned) that ends the file. A chunk is csize bytes
+ *       at offset: rsize bytes stored as is when csize == rsize, else an lz4
+ *       block that decompresses to exactly rsize bytes. Chunks are in order
+ *       and never overlap; the chunks of a raw column follow each other with
+ *       no gap, the first one 64-byte aligned, so the column is one range of
+ *       the file.
  * (3) The key in the header (absolute path, size, mtime ns, inode, device,
  *     hash of the first and last 64 KiB) must equal the file's; anything else
  *     is stale. The edge hash catches a rewrite that keeps size and mtime
  *     (coarse timestamps, `touch -d`), at a cost of 128 KiB read.
- * (4) Integrity: every chunk carries a 64-bit hash of its compressed bytes and
+ * (4) Integrity: every chunk carries a 64-bit hash of its stored bytes and
  *     rsize (lz4 block decoding is bounds-checked and deterministic, so equal
- *     compressed bytes give equal columns; hashing the compressed side is 3-4x
- *     less work than hashing the columns); the header holds a hash over the
- *     chunk hashes in order, the chunk count and the payload size, and a hash
- *     of itself. A flipped byte, a missing tail or extra bytes make the load
- *     fail, and the trace is indexed again and the file rewritten.
+ *     compressed bytes give equal columns); the header holds a hash of the
+ *     chunk table (offsets, sizes and hashes, in order), the chunk count, the
+ *     payload size and the table's place, and a hash of itself. A flipped
+ *     byte, a missing tail or extra bytes make the load fail, and the trace
+ *     is indexed again and the file rewritten. Every chunk is checked on
+ *     every load, the pyramids' too when the command does not use them.
  * (5) The payload is a sequence of segments: first the meta segment (every
  *     scalar and small table, serialized field by field, its size in the
- *     header), then the columns in the order columns() lists them. A segment
- *     is cut into chunks of at most CHUNK raw bytes that never cross a
- *     segment boundary, so the loader allocates every column once at its final
- *     size (from the meta segment) and decompresses each chunk straight into
- *     its place; chunks are independent, so threads share them.
- * (6) Saving is bounded in memory: chunks are compressed BATCH at a time by
- *     the worker threads, then written in order; string bytes, which are views
- *     scattered over the mapping and arenas, are gathered chunk by chunk.
- * (7) Written under a temporary name and renamed: a reader never sees a
- *     partial file, and a crash leaves only a *.tmp that trimming removes.
+ *     header), then the columns in the order columns() lists them, then each
+ *     thread's LOD pyramid (lod.h: its runs' entries, one block per thread;
+ *     the levels and run lengths are in the meta segment). A segment is cut
+ *     into chunks of at most CHUNK raw bytes that never cross a segment
+ *     boundary, so the loader places every column once at its final size
+ *     (from the meta segment); chunks are independent, so threads share
+ *     them. A load that does not want the pyramids (info, summary) only
+ *     checks their chunks.
+ * (6) Saving is bounded in memory: chunks are compressed (or only hashed)
+ *     BATCH at a time by the worker threads, then written in order; string
+ *     bytes, which are views scattered over the mapping and arenas, are
+ *     gathered chunk by chunk. Every save writes the pyramids (trace.c
+ *     builds them first when the command did not need them), so that
+ *     `serve` never builds them from a cache file.
+ * (7) Written under a temporary name (unique per process and save) and
+ *     renamed: a reader never sees a partial file, and a crash leaves only a
+ *     *.tmp that trimming removes after a day.
+ * (8) Loading maps the file read-only (MAP_PRIVATE) and leaves the numeric
+ *     columns and the pyramids where they are: the store points into the
+ *     mapping (store.mapped), so a load is the checksums plus the page
+ *     faults of a file already in the page cache, on all cores. `perf` of
+ *     the earlier design, every column lz4-compressed and decompressed into
+ *     malloc'd memory, put 70% of a 1.4 GB trace's reopen in the kernel
+ *     (zeroing and faulting in ~350 MB of fresh anonymous pages) and 26% in
+ *     lz4: 0.3-0.4 s of CPU, against ~0.07 s now, for a file 2.4x larger
+ *     (numeric columns of sorted times and offsets gain little from lz4
+ *     anyway). What is not mapped in place (lz4 chunks: the string bytes)
+ *     goes into one anonymous mapping, the arena; the string lengths and
+ *     hashes into malloc'd arrays the string table takes. Nothing is grown
+ *     after a load; tv_store_free takes the columns back out of the store
+ *     (arena_free) and unmaps both. The file is only ever replaced by a
+ *     rename, never rewritten in place, so a mapped column never changes
+ *     under the server; the hashes are checked before anything reads it.
+ * (9) `serve` saves after the trace is ready, in the background (trace.h,
+ *     tv_trace_save_cache): compression then runs at nice +10, and a save
+ *     gives up between batches when cancelled (the trace was re-indexed
+ *     meanwhile) or when tv_index_cache_abandon_saves is called (shutdown:
+ *     it removes every temporary file being written, and no rename happens
+ *     after it).
  *
- * Not cached: LOD pyramids and the other serve-time tables (served.c builds
- * them from the store in well under the cache load time; see
- * docs/performance.md, "Index cache"). */
+ * Not cached: the other serve-time tables (track numbering, /meta, the
+ * overview): served.c builds them from the store in a few milliseconds. */
 #include "traceview/index_cache.h"
+#include "traceview/lod.h"
+#include "traceview/pool.h"
 #include "traceview/reader.h"
 
 #include <dirent.h>
@@ -58,16 +94,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CACHE_VERSION 4u /* 2: index_seconds moved to the header; 3: no self_ns column;
-                             4: 40-bit slice offsets */
+#define CACHE_VERSION 5u /* 2: index_seconds moved to the header; 3: LOD pyramids,
+                             raw mapped columns; 4: no self_ns column; 5: 40-bit slice
+                             offsets */
 #define CHUNK (1u << 20)    /* raw bytes per chunk at most */
 #define BATCH 16            /* chunks compressed per round when saving */
 #define EDGE (64u << 10)    /* bytes hashed at each end of the trace */
-/* STORED: a chunk whose lz4 form is more than 60% of its size is stored as
- * is (csize == rsize marks it; lz4 output that large is never kept). Sorted
- * int64 columns (start_ns, off) compress only ~1.6x, and decompressing them
- * costs several times a memcpy: storing them raw makes the file about 1.3x
- * larger and the load about twice as fast. */
+/* Numeric columns and pyramids are stored raw, whole and 64-byte aligned,
+ * and a load maps them in place (see (8)). The rest (the meta segment, the
+ * string bytes, lengths and hashes) is lz4 chunks; a chunk whose lz4 form is
+ * more than STORED of its size is kept as is (csize == rsize marks it; lz4
+ * output that large is never kept). */
+#define STORED 0.6
+#define ALIGN 64 /* raw columns in the file, every column in the arena */
 static const char MAGIC[8] = {'T', 'V', 'I', 'D', 'X', 0, '\r', '\n'};
 
 typedef struct header {
@@ -78,9 +117,10 @@ typedef struct header {
   uint64_t inode, dev, edge_hash;
   uint32_t path_len, reserved;
   uint64_t n_chunks;
+  uint64_t table_offset; /* of the chunk table, which ends the file */
   uint64_t meta_bytes;   /* raw bytes of the meta segment */
   uint64_t raw_bytes;    /* raw bytes of all segments */
-  uint64_t payload_hash; /* over the chunk hashes in order */
+  uint64_t payload_hash; /* over the chunk table */
   double index_seconds;  /* of the original indexing: a measurement, kept out of
                             the compressed payload so the same trace always
                             gives the same cache bytes and size */
@@ -88,8 +128,9 @@ typedef struct header {
 } header_t;
 
 typedef struct chunk {
-  uint32_t csize, rsize;
-  uint64_t hash;
+  uint64_t offset;       /* in the file */
+  uint32_t csize, rsize; /* csize == rsize: stored as is */
+  uint64_t hash;         /* of the csize stored bytes, seeded with rsize */
 } chunk_t;
 
 /* ---- hashing ---- */
@@ -133,9 +174,10 @@ static uint64_t hash64(const void *data, size_t n, uint64_t seed) {
 static uint32_t layout_word(void) {
   uint32_t v[] = {sizeof(tv_process_t), sizeof(tv_llvm_total_t), sizeof(tv_flow_t),
                   TV_DIAG_COUNT,        sizeof(tv_diag_t),       sizeof(void *),
-                  sizeof(header_t),     sizeof(chunk_t),         0};
+                  sizeof(header_t),     sizeof(chunk_t),         sizeof(tv_lod_entry_t),
+                  0};
   uint16_t one = 1;
-  v[8] = *(unsigned char *)&one; /* byte order */
+  v[9] = *(unsigned char *)&one; /* byte order */
   return (uint32_t)hash64(v, sizeof v, CACHE_VERSION);
 }
 
@@ -298,19 +340,86 @@ static void get_str(buf_t *b, char *out, size_t cap) {
 
 /* ---- segments: the columns, in file order ---- */
 
+/* How the loader places a segment: SEG_ARENA, in the store's arena (one
+ * mapping for the whole index, see (8)); SEG_MALLOC, its own malloc (the
+ * string hashes, which the intern table takes and frees; the string lengths,
+ * freed after the load); SEG_STRINGS, the string bytes: in the arena when
+ * loading, gathered from the table's views when saving; SEG_LOD, a thread's
+ * pyramid block: in the arena, and only when the pyramids are wanted. */
+enum { SEG_ARENA, SEG_MALLOC, SEG_STRINGS, SEG_LOD };
+
+/* Called once per segment in file order, with the address of the pointer
+ * that holds (saving) or receives (loading) the column. */
+typedef void (*visit_fn)(void *ctx, void **slot, size_t bytes, int how);
+
+#define COL(col, n) visit(ctx, (void **)&(col), (size_t)(n) * sizeof *(col), SEG_ARENA)
+
+/* Every column of st in file order; the one list of them (the meta segment
+ * holds the row counts that size them). lens: one length per string;
+ * str_bytes: the string bytes end to end. */
+static void columns(tv_store_t *st, uint32_t **lens, char **str_bytes, uint64_t n_str_bytes,
+                    visit_fn visit, void *ctx) {
+  tv_tables_t *t = &st->t;
+  visit(ctx, (void **)lens, (size_t)t->strings.n * sizeof **lens, SEG_MALLOC);
+  visit(ctx, (void **)&t->strings.hashes, (size_t)t->strings.n * sizeof *t->strings.hashes,
+        SEG_MALLOC);
+  visit(ctx, (void **)str_bytes, (size_t)n_str_bytes, SEG_STRINGS);
+  COL(t->cats, t->n_cats);
+  COL(t->procs, t->n_procs);
+  COL(t->totals, t->n_totals);
+  COL(t->flows, t->n_flows);
+  for (size_t i = 0; i < t->n_threads; i++) {
+    tv_thread_t *th = &t->threads[i];
+    tv_slices_t *s = &th->slices;
+    COL(th->depth_begin, (size_t)th->max_depth + 1);
+    COL(s->start_ns, s->n);
+    COL(s->dur_ns, s->n);
+    COL(s->name, s->n);
+    COL(s->detail, s->n);
+    COL(s->off_lo, s->n);
+    COL(s->off_hi, s->n);
+    COL(s->cat, s->n);
+    COL(s->depth, s->n);
+    tv_instants_t *in[2] = {&th->instants, &th->samples};
+    for (int k = 0; k < 2; k++) {
+      COL(in[k]->ts_ns, in[k]->n);
+      COL(in[k]->name, in[k]->n);
+      COL(in[k]->off, in[k]->n);
+    }
+  }
+  for (size_t i = 0; i < t->n_counters; i++) {
+    tv_counter_t *c = &t->counters[i];
+    COL(c->ts_ns, c->n);
+    COL(c->value, c->n);
+    COL(c->off, c->n);
+  }
+}
+
+/* The pyramids' blocks, after the columns (none in a file without them). */
+static void lod_columns(tv_lod_t *lods, size_t n, visit_fn visit, void *ctx) {
+  for (size_t i = 0; lods && i < n; i++)
+    visit(ctx, (void **)&lods[i].block, lods[i].n_entries * sizeof *lods[i].block, SEG_LOD);
+}
+
 typedef struct seg {
-  void *p;      /* column (NULL: the string bytes, gathered when saving) */
+  void **slot;
+  const void *p; /* saving: the column (NULL: string bytes to gather) */
   size_t bytes;
+  int how;
 } seg_t;
 
 typedef struct segs {
   seg_t *v;
   size_t n, cap;
+  uint64_t bytes; /* sum */
   bool bad;
 } segs_t;
 
-static void add(segs_t *s, void *p, size_t bytes) {
-  if (s->bad || bytes == 0) return;
+/* collects the non-empty segments (empty ones are not in the file; a
+ * loaded empty column is NULL); never writes through slot */
+static void collect(void *ctx, void **slot, size_t bytes, int how) {
+  segs_t *s = ctx;
+  if (bytes == 0 || s->bad) return;
   if (s->n == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 64;
     seg_t *v = realloc(s->v, cap * sizeof *v);
@@ -321,49 +430,8 @@ static void add(segs_t *s, void *p, size_t bytes) {
     s->v = v;
     s->cap = cap;
   }
-  s->v[s->n++] = (seg_t){p, bytes};
-}
-
-/* Lists every column of st in file order. lens: one length per string;
- * bytes: where the string bytes go (NULL when saving: gathered). */
-static int columns(tv_store_t *st, uint32_t *lens, char *str_bytes, size_t n_str_bytes,
-                   segs_t *out) {
-  tv_tables_t *t = &st->t;
-  memset(out, 0, sizeof *out);
-  add(out, lens, (size_t)t->strings.n * 4);
-  add(out, t->strings.hashes, (size_t)t->strings.n * 4);
-  add(out, str_bytes, n_str_bytes);
-  if (!str_bytes && n_str_bytes && out->n) out->v[out->n - 1].p = NULL;
-  add(out, t->cats, t->n_cats * sizeof *t->cats);
-  add(out, t->procs, t->n_procs * sizeof *t->procs);
-  add(out, t->totals, t->n_totals * sizeof *t->totals);
-  add(out, t->flows, t->n_flows * sizeof *t->flows);
-  for (size_t i = 0; i < t->n_threads; i++) {
-    tv_thread_t *th = &t->threads[i];
-    tv_slices_t *s = &th->slices;
-    add(out, th->depth_begin, ((size_t)th->max_depth + 1) * 8);
-    add(out, s->start_ns, s->n * 8);
-    add(out, s->dur_ns, s->n * 8);
-    add(out, s->name, s->n * 4);
-    add(out, s->detail, s->n * 4);
-    add(out, s->off_lo, s->n * 4);
-    add(out, s->off_hi, s->n);
-    add(out, s->cat, s->n * 2);
-    add(out, s->depth, s->n * 2);
-    tv_instants_t *in[2] = {&th->instants, &th->samples};
-    for (int k = 0; k < 2; k++) {
-      add(out, in[k]->ts_ns, in[k]->n * 8);
-      add(out, in[k]->name, in[k]->n * 4);
-      add(out, in[k]->off, in[k]->n * 8);
-    }
-  }
-  for (size_t i = 0; i < t->n_counters; i++) {
-    tv_counter_t *c = &t->counters[i];
-    add(out, c->ts_ns, c->n * 8);
-    add(out, c->value, c->n * 8);
-    add(out, c->off, c->n * 8);
-  }
-  return out->bad ? TV_ENOMEM : 0;
+  s->v[s->n++] = (seg_t){slot, *slot, bytes, how};
+  s->bytes += bytes;
 }
 
 static void write_meta(buf_t *b, const tv_trace_t *tr, size_t first_warning,
@@ -425,44 +493,21 @@ static void write_meta(buf_t *b, const tv_trace_t *tr, size_t first_warning,
     uint64_t rows = c->n;
     PUT(b, rows);
   }
-}
-
-/* ---- threads: a tiny fork-join over a job array ---- */
-
-typedef struct pool {
-  size_t n_jobs;
-  _Atomic size_t next;
-  _Atomic int failed;
-  int (*run)(void *ctx, size_t job);
-  void *ctx;
-} pool_t;
-
-static void *pool_worker(void *arg) {
-  pool_t *p = arg;
-  for (size_t j; (j = atomic_fetch_add(&p->next, 1)) < p->n_jobs;)
-    if (!atomic_load(&p->failed) && p->run(p->ctx, j) != 0) atomic_store(&p->failed, 1);
-  return NULL;
-}
-
-static unsigned pool_threads(void) {
-  const char *env = getenv("TRACEVIEW_THREADS");
-  long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
-}
-
-/* runs run(ctx, j) for j in [0, n_jobs) on up to pool_threads() threads;
- * 0, or -1 when a job failed */
-static int pool_run(size_t n_jobs, int (*run)(void *, size_t), void *ctx) {
-  pool_t p = {.n_jobs = n_jobs, .run = run, .ctx = ctx};
-  unsigned n = pool_threads();
-  if (n > n_jobs) n = n_jobs ? (unsigned)n_jobs : 1;
-  pthread_t tids[8];
-  unsigned started = 0;
-  for (unsigned i = 1; i < n; i++)
-    if (pthread_create(&tids[started], NULL, pool_worker, &p) == 0) started++;
-  pool_worker(&p);
-  for (unsigned i = 0; i < started; i++) pthread_join(tids[i], NULL);
-  return atomic_load(&p.failed) ? -1 : 0;
+  /* The LOD pyramids: per thread its levels and the length of each run;
+   * the entries are a segment per thread (lod_columns). */
+  uint8_t has_lods = tr->lods != NULL;
+  PUT(b, has_lods);
+  for (size_t i = 0; has_lods && i < t->n_threads; i++) {
+    const tv_lod_t *l = &tr->lods[i];
+    uint32_t levels[3] = {l->first_level, l->max_level, l->n_depths};
+    uint64_t n_entries = l->n_entries;
+    PUT(b, levels);
+    PUT(b, n_entries);
+    for (size_t r = 0, nr = tv_lod_n_runs(l); r < nr; r++) {
+      uint64_t rn = l->runs[r].n;
+      PUT(b, rn);
+    }
+  }
 }
 
 static double now_seconds(void) {
@@ -484,11 +529,15 @@ static int fail(char *why, size_t cap, const char *fmt, ...) {
 
 /* ---- save ---- */
 
+static size_t align_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
+
 typedef struct piece {
   const char *src; /* raw bytes (NULL: string bytes from str_id/str_at) */
   uint32_t rsize;
   uint32_t str_id; /* string bytes: first string and offset in it */
   uint32_t str_at;
+  bool raw;        /* a piece of a raw column: hashed, not compressed */
+  bool first;      /* the first piece of a raw column: aligned in the file */
 } piece_t;
 
 typedef struct saver {
@@ -496,6 +545,7 @@ typedef struct saver {
   piece_t *pieces;       /* the current batch */
   char *raw[BATCH];      /* gathering room for string pieces */
   char *out[BATCH];      /* compressed pieces */
+  const char *data[BATCH]; /* what to write: out[j] or the column itself */
   chunk_t hdr[BATCH];
 } saver_t;
 
@@ -521,15 +571,17 @@ static int compress_piece(void *ctx, size_t j) {
     }
     src = s->raw[j];
   }
-  int c = LZ4_compress_default(src, s->out[j], (int)pc->rsize, LZ4_compressBound(CHUNK));
-  if (c <= 0) return -1;
-  if ((uint64_t)c * 10 > (uint64_t)pc->rsize * 6) { /* see STORED */
-    memcpy(s->out[j], src, pc->rsize);
-    c = (int)pc->rsize;
+  int c = (int)pc->rsize;
+  s->data[j] = src;
+  if (!pc->raw) {
+    c = LZ4_compress_default(src, s->out[j], (int)pc->rsize, LZ4_compressBound(CHUNK));
+    if (c <= 0) return -1;
+    if ((double)c > (double)pc->rsize * STORED) c = (int)pc->rsize; /* stored as is */
+    else s->data[j] = s->out[j];
   }
   s->hdr[j].csize = (uint32_t)c;
   s->hdr[j].rsize = pc->rsize;
-  s->hdr[j].hash = hash64(s->out[j], (size_t)c, pc->rsize);
+  s->hdr[j].hash = hash64(s->data[j], (size_t)c, pc->rsize);
   return 0;
 }
 
@@ -547,25 +599,90 @@ static int write_all(int fd, const void *p, size_t n) {
   return 0;
 }
 
-/* compresses the batch on the worker threads and appends it in order */
-static int flush(saver_t *sv, size_t np, int fd, header_t *h, uint64_t *payload,
-                 const char *tmp, char *why, size_t why_cap) {
-  if (pool_run(np, compress_piece, sv) != 0) return fail(why, why_cap, "lz4 compression failed");
+typedef struct table {
+  chunk_t *v;
+  size_t n, cap;
+  uint64_t pos;     /* file offset of the next byte */
+  uint64_t raw;     /* rsize sum */
+} table_t;
+
+/* compresses (or hashes) the batch on the worker threads and appends it in
+ * order, raw columns aligned */
+static int flush(saver_t *sv, size_t np, int fd, table_t *tb, unsigned flags, const char *tmp,
+                 char *why, size_t why_cap) {
+  if (tv_pool_run(np, compress_piece, sv, flags) != 0)
+    return fail(why, why_cap, "lz4 compression failed");
+  static const char zeros[ALIGN];
   for (size_t j = 0; j < np; j++) {
-    if (write_all(fd, &sv->hdr[j], sizeof sv->hdr[j]) ||
-        write_all(fd, sv->out[j], sv->hdr[j].csize))
+    if (tb->n == tb->cap) {
+      size_t cap = tb->cap ? tb->cap * 2 : 256;
+      chunk_t *v = realloc(tb->v, cap * sizeof *v);
+      if (!v) return fail(why, why_cap, "out of memory");
+      tb->v = v;
+      tb->cap = cap;
+    }
+    size_t pad = sv->pieces[j].first ? (ALIGN - tb->pos % ALIGN) % ALIGN : 0;
+    if (write_all(fd, zeros, pad) || write_all(fd, sv->data[j], sv->hdr[j].csize))
       return fail(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
-    *payload = rotl(*payload ^ sv->hdr[j].hash, 23) * P1;
-    h->n_chunks++;
-    h->raw_bytes += sv->hdr[j].rsize;
+    sv->hdr[j].offset = tb->pos + pad;
+    tb->v[tb->n++] = sv->hdr[j];
+    tb->pos += pad + sv->hdr[j].csize;
+    tb->raw += sv->hdr[j].rsize;
   }
   return 0;
 }
 
+static uint64_t table_hash(const chunk_t *v, uint64_t n, uint64_t raw) {
+  return hash64(v, n * sizeof *v, n ^ raw);
+}
+
+/* Temporary files being written, so that a shutdown can remove them (9). */
+typedef struct saving {
+  struct saving *next;
+  char tmp[PATH_MAX + 64];
+} saving_t;
+
+static pthread_mutex_t saving_lock = PTHREAD_MUTEX_INITIALIZER;
+static saving_t *savings;
+static _Atomic bool abandoned;
+static _Atomic unsigned tmp_serial;
+
+void tv_index_cache_abandon_saves(void) {
+  pthread_mutex_lock(&saving_lock);
+  atomic_store(&abandoned, true);
+  for (saving_t *s = savings; s; s = s->next) unlink(s->tmp);
+  pthread_mutex_unlock(&saving_lock);
+}
+
+static bool given_up(const _Atomic bool *cancel) {
+  return atomic_load(&abandoned) || (cancel && atomic_load(cancel));
+}
+
+static void unregister(saving_t *me) {
+  pthread_mutex_lock(&saving_lock);
+  for (saving_t **p = &savings; *p; p = &(*p)->next)
+    if (*p == me) {
+      *p = me->next;
+      break;
+    }
+  pthread_mutex_unlock(&saving_lock);
+}
+
+/* Tests of shutdown during a background save (tests/cache) slow the save
+ * down, after the temporary file exists, by this many milliseconds. */
+static void test_delay(const _Atomic bool *cancel) {
+  const char *env = getenv("TRACEVIEW_TEST_SAVE_DELAY_MS");
+  long ms = env && *env ? strtol(env, NULL, 10) : 0;
+  for (long waited = 0; waited < ms && !given_up(cancel); waited += 10)
+    nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+}
+
 int tv_index_cache_save(const tv_trace_t *tr, size_t first_warning, const char *file,
-                        const tv_cache_key_t *key, char *why, size_t why_cap) {
+                        const tv_cache_key_t *key, const _Atomic bool *cancel, bool background,
+                        char *why, size_t why_cap) {
   tv_store_t *st = (tv_store_t *)&tr->store; /* columns() lists, never writes */
   const tv_intern_t *strings = &st->t.strings;
+  unsigned flags = background ? TV_POOL_BACKGROUND : 0;
   uint64_t n_str_bytes = 0;
   uint32_t *lens = malloc(((size_t)strings->n + 1) * sizeof *lens);
   if (!lens) return fail(why, why_cap, "out of memory");
@@ -575,8 +692,12 @@ int tv_index_cache_save(const tv_trace_t *tr, size_t first_warning, const char *
   }
   buf_t meta = {0};
   write_meta(&meta, tr, first_warning, n_str_bytes);
-  segs_t segs;
-  int rc = columns(st, lens, NULL, n_str_bytes, &segs);
+  segs_t segs = {0};
+  table_t tb = {0};
+  char *gather = NULL; /* the string bytes: gathered piece by piece */
+  columns(st, &lens, &gather, n_str_bytes, collect, &segs);
+  lod_columns(tr->lods, st->t.n_threads, collect, &segs);
+  int rc = segs.bad ? TV_ENOMEM : 0;
   saver_t sv = {.strings = strings};
   piece_t pieces[BATCH];
   sv.pieces = pieces;
@@ -585,16 +706,31 @@ int tv_index_cache_save(const tv_trace_t *tr, size_t first_warning, const char *
     sv.out[i] = malloc((size_t)LZ4_compressBound(CHUNK));
     if (!sv.raw[i] || !sv.out[i]) rc = TV_ENOMEM;
   }
-  char tmp[PATH_MAX + 32];
-  snprintf(tmp, sizeof tmp, "%s.%ld.tmp", file, (long)getpid());
+  saving_t *me = calloc(1, sizeof *me);
   int fd = -1;
-  if (rc != 0 || meta.bad) {
+  if (rc != 0 || meta.bad || !me) {
     rc = fail(why, why_cap, "out of memory");
     goto done;
   }
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  /* Unique per process and save: two saves of one trace may overlap (a
+   * re-index while the previous index is still being saved). */
+  snprintf(me->tmp, sizeof me->tmp, "%s.%ld.%u.tmp", file, (long)getpid(),
+           atomic_fetch_add(&tmp_serial, 1));
+  const char *tmp = me->tmp;
+  pthread_mutex_lock(&saving_lock);
+  if (!atomic_load(&abandoned))
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  else
+    errno = ECANCELED;
+  if (fd >= 0) {
+    me->next = savings;
+    savings = me;
+  }
+  pthread_mutex_unlock(&saving_lock);
   if (fd < 0) {
     rc = fail(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
+    free(me);
+    me = NULL;
     goto done;
   }
   header_t h;
@@ -611,17 +747,20 @@ int tv_index_cache_save(const tv_trace_t *tr, size_t first_warning, const char *
   h.meta_bytes = meta.len;
   h.index_seconds = tr->index_seconds;
   if (write_all(fd, &h, sizeof h) || write_all(fd, key->path, h.path_len)) goto io_error;
+  tb.pos = sizeof h + h.path_len;
+  if (background) test_delay(cancel);
 
   /* Segment -1 is the meta buffer; then the columns. */
-  uint64_t payload = P1;
   size_t np = 0;
   uint32_t str_id = 0, str_at = 0; /* cursor in the string bytes */
   for (long si = -1; si < (long)segs.n; si++) {
     const char *p = si < 0 ? (const char *)meta.p : segs.v[si].p;
     size_t bytes = si < 0 ? meta.len : segs.v[si].bytes;
+    /* Columns the loader maps in place (8). */
+    bool raw = si >= 0 && (segs.v[si].how == SEG_ARENA || segs.v[si].how == SEG_LOD);
     for (size_t at = 0; at < bytes; at += CHUNK) {
       uint32_t r = (uint32_t)(bytes - at < CHUNK ? bytes - at : CHUNK);
-      pieces[np] = (piece_t){.src = p ? p + at : NULL, .rsize = r};
+      pieces[np] = (piece_t){.src = p ? p + at : NULL, .rsize = r, .raw = raw, .first = raw && !at};
       if (!p) { /* string bytes: remember where this piece starts */
         pieces[np].str_id = str_id;
         pieces[np].str_at = str_at;
@@ -638,25 +777,44 @@ int tv_index_cache_save(const tv_trace_t *tr, size_t first_warning, const char *
         }
       }
       if (++np == BATCH) {
-        if ((rc = flush(&sv, np, fd, &h, &payload, tmp, why, why_cap)) != 0) goto done;
+        if (given_up(cancel)) {
+          rc = fail(why, why_cap, "cancelled");
+          goto done;
+        }
+        if ((rc = flush(&sv, np, fd, &tb, flags, tmp, why, why_cap)) != 0) goto done;
         np = 0;
       }
     }
   }
-  if (np && (rc = flush(&sv, np, fd, &h, &payload, tmp, why, why_cap)) != 0) goto done;
-  h.payload_hash = hash64(&payload, sizeof payload, h.n_chunks ^ h.raw_bytes);
+  if (np && (rc = flush(&sv, np, fd, &tb, flags, tmp, why, why_cap)) != 0) goto done;
+  h.n_chunks = tb.n;
+  h.raw_bytes = tb.raw;
+  static const char zeros[8];
+  h.table_offset = align_up(tb.pos, 8); /* read in place */
+  if (write_all(fd, zeros, h.table_offset - tb.pos) ||
+      (tb.n && write_all(fd, tb.v, tb.n * sizeof *tb.v)))
+    goto io_error;
+  h.payload_hash = table_hash(tb.v, tb.n, tb.raw);
   h.header_hash = hash64(&h, offsetof(header_t, header_hash), 0);
   if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) goto io_error;
   rc = 0;
   goto done;
 io_error:
-  rc = fail(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
+  rc = fail(why, why_cap, "cannot write %s: %s", me->tmp, strerror(errno));
 done:
   if (fd >= 0 && close(fd) != 0 && rc == 0)
-    rc = fail(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
-  if (rc == 0 && rename(tmp, file) != 0)
-    rc = fail(why, why_cap, "cannot rename %s: %s", tmp, strerror(errno));
-  if (rc != 0 && fd >= 0) unlink(tmp);
+    rc = fail(why, why_cap, "cannot write %s: %s", me->tmp, strerror(errno));
+  if (me) {
+    /* Renamed under the lock: once abandoned, no cache file appears. */
+    pthread_mutex_lock(&saving_lock);
+    if (rc == 0 && given_up(cancel)) rc = fail(why, why_cap, "cancelled");
+    if (rc == 0 && rename(me->tmp, file) != 0)
+      rc = fail(why, why_cap, "cannot rename %s: %s", me->tmp, strerror(errno));
+    if (rc != 0) unlink(me->tmp);
+    pthread_mutex_unlock(&saving_lock);
+    unregister(me);
+    free(me);
+  }
   if (rc == 0) {
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", file);
@@ -670,6 +828,7 @@ done:
     free(sv.raw[i]);
     free(sv.out[i]);
   }
+  free(tb.v);
   free(segs.v);
   free(meta.p);
   free(lens);
@@ -701,13 +860,23 @@ static const char *format_string(const char *name) {
 
 typedef struct job {
   const char *src;
-  char *dst;
+  char *dst; /* NULL: only checked (a column mapped in place, or pyramids
+                a load does not want) */
   chunk_t hdr;
 } job_t;
 
 static int load_piece(void *ctx, size_t j) {
   job_t *jb = &((job_t *)ctx)[j];
+#ifdef MADV_POPULATE_READ
+  /* The stored bytes, faulted in by this thread in one call rather than a
+   * fault per 64 KiB (the file is mapped without MAP_POPULATE, which would
+   * read it on one thread). */
+  uintptr_t a = (uintptr_t)jb->src & ~(uintptr_t)4095;
+  madvise((void *)a, (uintptr_t)jb->src + jb->hdr.csize - a, MADV_POPULATE_READ);
+#endif
+  /* Checked even when not wanted: a damaged file is never used. */
   if (hash64(jb->src, jb->hdr.csize, jb->hdr.rsize) != jb->hdr.hash) return -1;
+  if (!jb->dst) return 0;
   if (jb->hdr.csize == jb->hdr.rsize) {
     memcpy(jb->dst, jb->src, jb->hdr.rsize);
     return 0;
@@ -716,30 +885,88 @@ static int load_piece(void *ctx, size_t j) {
   return n == (int)jb->hdr.rsize ? 0 : -1;
 }
 
-/* Large columns are filled whole right away: 2 MiB pages make that one
- * fault per 2 MiB instead of 512 (where transparent huge pages are on
- * "madvise"), which was a third of the load's time. */
-static void hugepages(void *p, size_t bytes) {
-#ifdef MADV_HUGEPAGE
-  const uintptr_t huge = (uintptr_t)2 << 20;
-  if (bytes < 2 * huge) return;
-  uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-  uintptr_t b = ((uintptr_t)p + bytes) & ~(huge - 1);
-  if (b > a) madvise((void *)a, b - a, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)bytes;
-#endif
+/* ---- where loaded columns live (8) ---- */
+
+typedef struct place_ctx {
+  char *base;      /* the arena */
+  size_t pos, cap;
+  bool lods;       /* SEG_LOD segments are wanted */
+  bool bad;        /* out of memory (SEG_MALLOC) */
+  const char *map; /* the cache file's mapping */
+  const uint64_t *at; /* per segment: its offset in map when mapped in place,
+                         else UINT64_MAX */
+  size_t i;        /* the (non-empty) segment being visited */
+} place_ctx_t;
+
+static bool wanted(int how, bool lods) { return how != SEG_LOD || lods; }
+
+/* sums the arena: wanted segments not mapped in place, nor malloc'd */
+static void measure(void *ctx, void **slot, size_t bytes, int how) {
+  (void)slot;
+  place_ctx_t *c = ctx;
+  if (!bytes) return;
+  if (how != SEG_MALLOC && wanted(how, c->lods) && c->at[c->i] == UINT64_MAX)
+    c->cap += align_up(bytes, ALIGN);
+  c->i++;
 }
 
-/* column of n rows of size bytes, allocated once at its final size */
-#define ALLOC(col, n) ((n) ? ((col) = malloc((n) * sizeof *(col))) != NULL : ((col) = NULL, true))
+/* gives each segment its memory */
+static void place(void *ctx, void **slot, size_t bytes, int how) {
+  place_ctx_t *c = ctx;
+  *slot = NULL;
+  if (!bytes) return;
+  size_t i = c->i++;
+  if (!wanted(how, c->lods)) return;
+  if (how == SEG_MALLOC) {
+    if (!(*slot = malloc(bytes))) c->bad = true;
+  } else if (c->at[i] != UINT64_MAX) {
+    *slot = (char *)c->map + c->at[i];
+  } else {
+    *slot = c->base + c->pos;
+    c->pos += align_up(bytes, ALIGN);
+  }
+}
 
-/* Reads the meta segment into t and allocates every column; *expect gets the
- * column bytes the meta promises. 0, or -1 with why. */
-static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, char **str_bytes,
-                     uint64_t *n_str_bytes_out, uint32_t *n_strings_out, uint64_t *expect,
-                     char *why, size_t cap) {
+/* takes a column out of the store when it lives in the arena or the map */
+static void detach(void *ctx, void **slot, size_t bytes, int how) {
+  (void)bytes, (void)how;
+  const tv_store_t *st = ctx;
+  const char *p = *slot, *a = st->arena, *m = st->mapped;
+  if (p && ((a && p >= a && p < a + st->arena_bytes) || (m && p >= m && p < m + st->mapped_bytes)))
+    *slot = NULL;
+}
+
+static void arena_free(tv_store_t *st) {
+  uint32_t *lens = NULL;
+  char *bytes = NULL;
+  columns(st, &lens, &bytes, 0, detach, st);
+  if (st->arena) munmap(st->arena, st->arena_bytes);
+  if (st->mapped) munmap(st->mapped, st->mapped_bytes);
+  st->arena = st->mapped = NULL;
+  st->arena_bytes = st->mapped_bytes = 0;
+  st->arena_free = NULL;
+}
+
+/* One anonymous mapping for every column not mapped in place. Columns are
+ * never grown after a load, so one block does, and it is freed at once.
+ * (No MADV_HUGEPAGE: on this project's VMs, fresh 2 MiB pages come from
+ * blocks the hypervisor has reclaimed and cost several times more to fault
+ * in than 4 KiB ones.) */
+static char *arena_map(tv_store_t *st, size_t bytes) {
+  if (!bytes) return NULL;
+  void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return NULL;
+  st->arena = m;
+  st->arena_bytes = bytes;
+  st->arena_free = arena_free;
+  return m;
+}
+
+/* Reads the meta segment into t: the scalars and tables, every row count
+ * (the columns are placed afterwards), and the pyramids' levels and run
+ * lengths into *lods (NULL when the file has none). 0, or -1 with why. */
+static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint64_t *n_str_bytes_out,
+                     uint32_t *n_strings_out, tv_lod_t **lods, char *why, size_t cap) {
   tv_store_t *st = &tr->store;
   tv_tables_t *t = &st->t;
   char name[256], msg[1024];
@@ -776,7 +1003,8 @@ static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, 
   uint64_t n_other = 0;
   GET(b, n_other);
   if (b->bad || n_other > limit) return fail(why, cap, "bad meta data");
-  if (!ALLOC(t->phases.other_ph, n_other) || !ALLOC(t->phases.other_n, n_other))
+  if (n_other && (!(t->phases.other_ph = malloc(n_other * sizeof *t->phases.other_ph)) ||
+                  !(t->phases.other_n = malloc(n_other * sizeof *t->phases.other_n))))
     return fail(why, cap, "out of memory");
   get(b, t->phases.other_ph, n_other * sizeof *t->phases.other_ph);
   get(b, t->phases.other_n, n_other * sizeof *t->phases.other_n);
@@ -794,23 +1022,12 @@ static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, 
   tr->display_time_unit[sizeof unit - 1] = '\0';
   tr->truncated = truncated;
   t->no_timeline = no_timeline;
-
-  uint64_t total = (uint64_t)n_strings * 8 + n_str_bytes;
-  if (!ALLOC(*lens, (size_t)n_strings) || !ALLOC(t->strings.hashes, (size_t)n_strings))
-    return fail(why, cap, "out of memory");
-  *str_bytes = tv_intern_alloc(&t->strings, n_str_bytes ? n_str_bytes : 1);
-  if (!*str_bytes) return fail(why, cap, "out of memory");
   *n_str_bytes_out = n_str_bytes;
   *n_strings_out = n_strings;
   t->n_cats = t->cap_cats = n[0];
   t->n_procs = t->cap_procs = n[1];
   t->n_totals = t->cap_totals = n[2];
   t->n_flows = t->cap_flows = n[3];
-  if (!ALLOC(t->cats, n[0]) || !ALLOC(t->procs, n[1]) || !ALLOC(t->totals, n[2]) ||
-      !ALLOC(t->flows, n[3]))
-    return fail(why, cap, "out of memory");
-  total += n[0] * sizeof *t->cats + n[1] * sizeof *t->procs + n[2] * sizeof *t->totals +
-           n[3] * sizeof *t->flows;
   if (n[4] && !(t->threads = calloc(n[4], sizeof *t->threads))) return fail(why, cap, "out of memory");
   t->n_threads = t->cap_threads = n[4];
   for (size_t i = 0; i < t->n_threads && !b->bad; i++) {
@@ -830,21 +1047,9 @@ static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, 
     GET(b, rows);
     if (b->bad || rows[0] > limit || rows[1] > limit || rows[2] > limit || th->max_depth > limit)
       return fail(why, cap, "bad meta data");
-    tv_slices_t *s = &th->slices;
-    s->n = s->cap = rows[0];
+    th->slices.n = th->slices.cap = rows[0];
     th->instants.n = th->instants.cap = rows[1];
     th->samples.n = th->samples.cap = rows[2];
-    if (!ALLOC(th->depth_begin, (size_t)th->max_depth + 1) || !ALLOC(s->start_ns, s->n) ||
-        !ALLOC(s->dur_ns, s->n) || !ALLOC(s->name, s->n) || !ALLOC(s->detail, s->n) ||
-        !ALLOC(s->off_lo, s->n) || !ALLOC(s->off_hi, s->n) || !ALLOC(s->cat, s->n) ||
-        !ALLOC(s->depth, s->n))
-      return fail(why, cap, "out of memory");
-    tv_instants_t *in[2] = {&th->instants, &th->samples};
-    for (int k = 0; k < 2; k++)
-      if (!ALLOC(in[k]->ts_ns, in[k]->n) || !ALLOC(in[k]->name, in[k]->n) ||
-          !ALLOC(in[k]->off, in[k]->n))
-        return fail(why, cap, "out of memory");
-    total += ((uint64_t)th->max_depth + 1) * 8 + rows[0] * 33 + (rows[1] + rows[2]) * 20;
   }
   if (n[5] && !(t->counters = calloc(n[5], sizeof *t->counters)))
     return fail(why, cap, "out of memory");
@@ -858,17 +1063,73 @@ static int read_meta(buf_t *b, tv_trace_t *tr, uint64_t limit, uint32_t **lens, 
     GET(b, rows);
     if (b->bad || rows > limit) return fail(why, cap, "bad meta data");
     c->n = c->cap = rows;
-    if (!ALLOC(c->ts_ns, c->n) || !ALLOC(c->value, c->n) || !ALLOC(c->off, c->n))
-      return fail(why, cap, "out of memory");
-    total += rows * 24;
+  }
+  uint8_t has_lods = 0;
+  GET(b, has_lods);
+  if (b->bad || has_lods > 1) return fail(why, cap, "bad meta data");
+  int64_t span = st->min_ns <= st->max_ns ? st->max_ns - st->min_ns : 0;
+  if (has_lods && !(*lods = calloc(t->n_threads + 1, sizeof **lods)))
+    return fail(why, cap, "out of memory");
+  for (size_t i = 0; has_lods && i < t->n_threads && !b->bad; i++) {
+    tv_lod_t *l = &(*lods)[i];
+    uint32_t levels[3];
+    uint64_t n_entries = 0, sum = 0;
+    GET(b, levels);
+    GET(b, n_entries);
+    /* What tv_lod_build makes of this thread and span, or it is not ours. */
+    if (b->bad || levels[1] != tv_lod_top_level(span) || levels[2] != t->threads[i].max_depth ||
+        levels[0] > levels[1] + 1 || n_entries > limit)
+      return fail(why, cap, "bad meta data (pyramid)");
+    l->span_ns = span;
+    l->first_level = levels[0];
+    l->max_level = levels[1];
+    l->n_depths = levels[2];
+    l->n_entries = n_entries;
+    l->borrowed = true;
+    size_t nr = levels[0] <= levels[1] ? (size_t)(levels[1] - levels[0] + 1) * levels[2] : 0;
+    if (nr > limit) return fail(why, cap, "bad meta data (pyramid)");
+    if (nr && !(l->runs = calloc(nr, sizeof *l->runs))) return fail(why, cap, "out of memory");
+    for (size_t r = 0; r < nr && !b->bad; r++) {
+      uint64_t rn = 0;
+      GET(b, rn);
+      l->runs[r].n = rn;
+      sum += rn;
+    }
+    if (b->bad || sum != n_entries || (!nr && n_entries))
+      return fail(why, cap, "bad meta data (pyramid)");
+    l->bytes = nr * sizeof *l->runs + n_entries * sizeof(tv_lod_entry_t);
   }
   if (b->bad || b->pos != b->len) return fail(why, cap, "bad meta data");
-  *expect = total;
+  return 0;
+}
+
+/* A pyramid names rows of its thread's slices: from a file, check them
+ * before a tile reads through them. */
+typedef struct lod_check {
+  tv_lod_t *lods;
+  const tv_tables_t *t;
+} lod_check_t;
+
+static int check_lod(void *ctx, size_t i) {
+  lod_check_t *c = ctx;
+  tv_lod_t *l = &c->lods[i];
+  uint64_t rows = c->t->threads[i].slices.n;
+  size_t at = 0;
+  for (size_t r = 0, nr = tv_lod_n_runs(l); r < nr; r++) {
+    l->runs[r].e = l->block + at;
+    at += l->runs[r].n;
+  }
+  for (size_t k = 0; k < l->n_entries; k++) {
+    const tv_lod_entry_t *e = &l->block[k];
+    if (e->count == 0 || e->longest >= rows ||
+        (e->second == UINT32_MAX ? e->count > 1 : e->second >= rows))
+      return -1;
+  }
   return 0;
 }
 
 int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *key,
-                        char *why, size_t why_cap) {
+                        bool want_lods, char *why, size_t why_cap) {
   double t0 = now_seconds();
   int fd = open(file, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -884,17 +1145,24 @@ int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *k
     return fail(why, why_cap, "the cache file is truncated");
   }
   size_t len = (size_t)fst.st_size;
-  /* Populated up front: the file is read whole anyway, and faulting it in
-   * one call is cheaper than a fault per page on the decompressing threads. */
-  const char *base = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  /* Read-only and private: a column mapped in place cannot be written, and
+   * the file is only ever replaced by a rename, never rewritten in place.
+   * The worker threads fault in what they check (load_piece). */
+  char *base = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
   if (base == MAP_FAILED) return fail(why, why_cap, "cannot map %s: %s", file, strerror(errno));
+  madvise(base, len, MADV_WILLNEED); /* read ahead what is not in the page cache */
 
   int rc = -1;
   job_t *jobs = NULL;
   buf_t meta = {0};
   uint32_t *lens = NULL;
+  tv_lod_t *lods = NULL;
+  segs_t segs = {0};
+  uint64_t *at = NULL;
+  bool keep_map = false;
   size_t n_saved_warnings = t->n_warnings;
+  tv_tables_t *tb = &t->store.t;
   header_t h;
   memcpy(&h, base, sizeof h);
   if (memcmp(h.magic, MAGIC, sizeof MAGIC) != 0 || h.version != CACHE_VERSION ||
@@ -912,96 +1180,136 @@ int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *k
     fail(why, why_cap, "the trace changed since it was cached");
     goto out;
   }
-  /* Walk the chunks: bounds, count, payload hash, exact end of file. */
-  size_t pos = sizeof h + h.path_len;
-  if (h.n_chunks > (len - pos) / sizeof(chunk_t) || h.meta_bytes > h.raw_bytes) {
-    fail(why, why_cap, "the cache file is damaged");
+  /* The chunk table ends the file: bounds, payload hash, then every chunk
+   * inside the data, in order, not overlapping. */
+  uint64_t data = sizeof h + h.path_len;
+  if (h.table_offset < data || h.table_offset > len ||
+      h.n_chunks > (len - h.table_offset) / sizeof(chunk_t)) {
+    fail(why, why_cap, "the cache file is truncated or damaged");
     goto out;
   }
+  if (h.table_offset + h.n_chunks * sizeof(chunk_t) != len) {
+    fail(why, why_cap, "the cache file has extra bytes");
+    goto out;
+  }
+  const chunk_t *table = (const chunk_t *)(base + h.table_offset);
   jobs = malloc((h.n_chunks + 1) * sizeof *jobs);
   if (!jobs) {
     fail(why, why_cap, "out of memory");
     goto out;
   }
-  uint64_t payload = P1, raw = 0;
-  for (uint64_t i = 0; i < h.n_chunks; i++) {
-    if (len - pos < sizeof(chunk_t)) break;
-    memcpy(&jobs[i].hdr, base + pos, sizeof(chunk_t));
-    pos += sizeof(chunk_t);
-    const chunk_t *c = &jobs[i].hdr;
-    if (c->rsize == 0 || c->rsize > CHUNK || c->csize > len - pos ||
-        (c->csize > (uint32_t)LZ4_compressBound((int)c->rsize) && c->csize != c->rsize)) {
-      pos = len + 1;
-      break;
-    }
-    jobs[i].src = base + pos;
-    pos += c->csize;
-    raw += c->rsize;
-    payload = rotl(payload ^ c->hash, 23) * P1;
+  uint64_t raw = 0, end = data;
+  bool ok = h.table_offset % 8 == 0; /* chunk_t read in place */
+  for (uint64_t i = 0; i < h.n_chunks && ok; i++) {
+    chunk_t c;
+    memcpy(&c, &table[i], sizeof c);
+    ok = c.rsize && c.rsize <= CHUNK &&
+         (c.csize == c.rsize || c.csize <= (uint32_t)LZ4_compressBound((int)c.rsize)) &&
+         c.offset >= end && c.offset <= h.table_offset && c.csize <= h.table_offset - c.offset;
+    jobs[i] = (job_t){.src = base + c.offset, .hdr = c};
+    end = c.offset + c.csize;
+    raw += c.rsize;
   }
-  if (pos != len || raw != h.raw_bytes ||
-      hash64(&payload, sizeof payload, h.n_chunks ^ h.raw_bytes) != h.payload_hash) {
-    fail(why, why_cap, pos < len ? "the cache file has extra bytes" : "the cache file is truncated or damaged");
+  if (!ok || raw != h.raw_bytes || h.meta_bytes > h.raw_bytes ||
+      table_hash(table, h.n_chunks, h.raw_bytes) != h.payload_hash) {
+    fail(why, why_cap, "the cache file is truncated or damaged");
     goto out;
   }
   /* The meta segment, then the columns it describes. */
   meta.p = malloc(h.meta_bytes ? h.meta_bytes : 1);
   meta.len = h.meta_bytes;
   size_t k = 0;
-  for (uint64_t at = 0; meta.p && at < h.meta_bytes; at += CHUNK, k++) {
-    if (k >= h.n_chunks || jobs[k].hdr.rsize != (h.meta_bytes - at < CHUNK ? h.meta_bytes - at : CHUNK))
+  for (uint64_t a = 0; meta.p && a < h.meta_bytes; a += CHUNK, k++) {
+    if (k >= h.n_chunks || jobs[k].hdr.rsize != (h.meta_bytes - a < CHUNK ? h.meta_bytes - a : CHUNK))
       break;
-    jobs[k].dst = (char *)meta.p + at;
+    jobs[k].dst = (char *)meta.p + a;
     if (load_piece(jobs, k) != 0) break;
   }
   if (!meta.p || k != (h.meta_bytes + CHUNK - 1) / CHUNK) {
     fail(why, why_cap, meta.p ? "the cache file is damaged" : "out of memory");
     goto out;
   }
-  if (tv_intern_init(&t->store.t.strings) != 0) {
+  if (tv_intern_init(&tb->strings) != 0) {
     fail(why, why_cap, "out of memory");
     goto out;
   }
-  free(t->store.t.strings.hashes); /* replaced by the saved ones */
-  t->store.t.strings.hashes = NULL;
+  free(tb->strings.hashes); /* replaced by the saved ones */
+  tb->strings.hashes = NULL;
   char *str_bytes = NULL;
-  uint64_t n_str_bytes = 0, expect = 0;
+  uint64_t n_str_bytes = 0;
   uint32_t n_strings = 0;
   t->index_seconds = h.index_seconds;
-  if (read_meta(&meta, t, h.raw_bytes, &lens, &str_bytes, &n_str_bytes, &n_strings, &expect, why,
-                why_cap) != 0)
+  if (read_meta(&meta, t, h.raw_bytes, &n_str_bytes, &n_strings, &lods, why, why_cap) != 0)
     goto out;
-  if (expect != h.raw_bytes - h.meta_bytes) {
+  /* columns() sizes the string columns by strings.n (the table is rebuilt
+   * over them once they are filled). */
+  tb->strings.n = n_strings;
+  bool lods_wanted = want_lods && lods;
+  /* The segments in file order with their sizes, and their chunks: a
+   * segment stored raw, in one piece, aligned, is mapped in place (at[i]);
+   * any other is copied or decompressed into the arena, chunk by chunk. */
+  columns(&t->store, &lens, &str_bytes, n_str_bytes, collect, &segs);
+  lod_columns(lods, tb->n_threads, collect, &segs);
+  if (segs.bad || !(at = malloc((segs.n + 1) * sizeof *at))) {
+    fail(why, why_cap, "out of memory");
+    goto out;
+  }
+  if (segs.bytes != h.raw_bytes - h.meta_bytes) {
     fail(why, why_cap, "the cache file is damaged (sizes disagree)");
     goto out;
   }
-  /* columns() sizes the string columns by strings.n (the table is rebuilt
-   * over them once they are filled). */
-  tv_tables_t *tb = &t->store.t;
-  tb->strings.n = n_strings;
-  segs_t segs;
-  if (columns(&t->store, lens, str_bytes, n_str_bytes, &segs) != 0) {
-    fail(why, why_cap, "out of memory");
-    goto out;
-  }
   size_t first = k;
-  for (size_t i = 0; i < segs.n && k <= h.n_chunks; i++) {
-    hugepages(segs.v[i].p, segs.v[i].bytes);
-    for (size_t at = 0; at < segs.v[i].bytes; at += CHUNK, k++) {
-      size_t r = segs.v[i].bytes - at < CHUNK ? segs.v[i].bytes - at : CHUNK;
-      if (k >= h.n_chunks || jobs[k].hdr.rsize != r) {
+  for (size_t i = 0; i < segs.n; i++) {
+    size_t n = (segs.v[i].bytes + CHUNK - 1) / CHUNK;
+    if (n > h.n_chunks - k) {
+      k = h.n_chunks + 1;
+      break;
+    }
+    bool in_place = segs.v[i].how != SEG_MALLOC && jobs[k].hdr.offset % ALIGN == 0;
+    for (size_t c = 0; c < n; c++) {
+      const chunk_t *ch = &jobs[k + c].hdr;
+      if (ch->rsize != (c + 1 < n ? CHUNK : segs.v[i].bytes - c * (size_t)CHUNK)) {
         k = h.n_chunks + 1;
         break;
       }
-      jobs[k].dst = (char *)segs.v[i].p + at;
+      in_place = in_place && ch->csize == ch->rsize &&
+                 ch->offset == jobs[k].hdr.offset + c * (uint64_t)CHUNK;
     }
+    if (k > h.n_chunks) break;
+    at[i] = in_place ? jobs[k].hdr.offset : UINT64_MAX;
+    keep_map |= in_place && wanted(segs.v[i].how, lods_wanted);
+    k += n;
   }
-  free(segs.v);
   if (k != h.n_chunks) {
     fail(why, why_cap, "the cache file is damaged (chunks disagree)");
     goto out;
   }
-  if (pool_run(k - first, load_piece, jobs + first) != 0) {
+  /* Room for the rest at its final size; each chunk then lands in place. */
+  place_ctx_t pc = {.lods = lods_wanted, .map = base, .at = at};
+  columns(&t->store, &lens, &str_bytes, n_str_bytes, measure, &pc);
+  lod_columns(lods, tb->n_threads, measure, &pc);
+  if (pc.cap && !(pc.base = arena_map(&t->store, pc.cap))) {
+    fail(why, why_cap, "out of memory");
+    goto out;
+  }
+  if (keep_map) { /* the store unmaps it (arena_free) */
+    t->store.mapped = base;
+    t->store.mapped_bytes = len;
+    t->store.arena_free = arena_free;
+  }
+  pc.i = 0;
+  columns(&t->store, &lens, &str_bytes, n_str_bytes, place, &pc);
+  lod_columns(lods, tb->n_threads, place, &pc);
+  if (pc.bad) {
+    fail(why, why_cap, "out of memory");
+    goto out;
+  }
+  k = first;
+  for (size_t i = 0; i < segs.n; i++) {
+    char *dst = at[i] == UINT64_MAX ? *segs.v[i].slot : NULL;
+    for (size_t a = 0; a < segs.v[i].bytes; a += CHUNK, k++) jobs[k].dst = dst ? dst + a : NULL;
+  }
+  if (tv_pool_run(k - first, load_piece, jobs + first, 0) != 0) {
     fail(why, why_cap, "the cache file is damaged (a checksum does not match)");
     goto out;
   }
@@ -1009,16 +1317,19 @@ int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *k
    * own writer. */
   uint64_t sum = 0;
   for (uint32_t i = 0; i < n_strings; i++) sum += lens[i];
-  bool ok = sum == n_str_bytes;
+  ok = sum == n_str_bytes;
   for (size_t i = 0; i < tb->n_threads && ok; i++)
     ok = tb->threads[i].depth_begin[tb->threads[i].max_depth] == tb->threads[i].slices.n;
+  lod_check_t lc = {lods, tb};
+  if (ok && lods_wanted) ok = tv_pool_run(tb->n_threads, check_lod, &lc, 0) == 0;
   if (!ok) {
     fail(why, why_cap, "the cache file is inconsistent");
     goto out;
   }
   uint32_t *hashes = tb->strings.hashes;
   tb->strings.hashes = NULL;
-  if (tv_intern_load(&tb->strings, n_strings, lens, str_bytes, hashes) != 0) {
+  static const char no_bytes[1] = ""; /* every string empty: views need a base */
+  if (tv_intern_load(&tb->strings, n_strings, lens, str_bytes ? str_bytes : no_bytes, hashes) != 0) {
     free(hashes);
     fail(why, why_cap, "out of memory");
     goto out;
@@ -1027,8 +1338,14 @@ int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *k
     fail(why, why_cap, "out of memory");
     goto out;
   }
+  if (lods_wanted) {
+    t->lods = lods;
+    lods = NULL;
+  }
   rc = 0;
-out:
+out:;
+  bool store_maps = t->store.mapped == base; /* then the store unmaps it */
+  tv_lods_free(lods, tb->n_threads); /* before the store: it may point into its arena */
   if (rc != 0) {
     tv_store_free(&t->store);
     for (size_t i = n_saved_warnings; i < t->n_warnings; i++) free(t->warnings[i].msg);
@@ -1040,9 +1357,11 @@ out:
   } else {
     t->cache_load_seconds = now_seconds() - t0;
   }
+  free(at);
+  free(segs.v);
   free(lens);
   free(meta.p);
   free(jobs);
-  munmap((void *)base, len);
+  if (!store_maps) munmap(base, len);
   return rc;
 }

@@ -8,6 +8,7 @@
  *     at least one bucket wide (repeated in each tile it overlaps), otherwise
  *     in the summary of the bucket it starts in. */
 #include "traceview/lod.h"
+#include "traceview/pool.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -36,24 +37,45 @@ static void keep_two_longest(tv_lod_entry_t *en, const tv_slices_t *s, uint32_t 
   }
 }
 
+/* All the runs of a pyramid live in one block, in run order (level-major):
+ * one allocation per thread, and the index cache saves and loads it as one
+ * column. While building, runs[i].e is unset and at[i] is the run's offset
+ * (the block may move as it grows). */
+typedef struct block {
+  tv_lod_entry_t *e;
+  size_t n, cap;
+} block_t;
+
+/* room for more entries at the end of the block; 0 or TV_ENOMEM */
+static int reserve(block_t *bl, size_t more) {
+  if (bl->cap - bl->n >= more) return 0;
+  size_t cap = bl->cap ? bl->cap : 1024;
+  while (cap - bl->n < more) cap *= 2;
+  tv_lod_entry_t *e = realloc(bl->e, cap * sizeof *e);
+  if (!e) return TV_ENOMEM;
+  bl->e = e;
+  bl->cap = cap;
+  return 0;
+}
+
 /* Entries of one depth at level `level`, straight from the slices. */
-static int build_base_run(tv_lod_run_t *run, const tv_slices_t *s, uint64_t b, uint64_t e,
-                          int64_t origin, uint32_t level) {
+static int build_base_run(block_t *bl, size_t *at, tv_lod_run_t *run, const tv_slices_t *s,
+                          uint64_t b, uint64_t e, int64_t origin, uint32_t level) {
   size_t n = 0;
   int64_t last = -1;
   for (uint64_t i = b; i < e; i++) {
     int64_t bk = (s->start_ns[i] - origin) >> level;
     if (bk != last) n++, last = bk;
   }
-  run->e = n ? malloc(n * sizeof *run->e) : NULL;
-  if (n && !run->e) return TV_ENOMEM;
+  if (reserve(bl, n) != 0) return TV_ENOMEM;
+  *at = bl->n;
   run->n = n;
   tv_lod_entry_t *cur = NULL;
   last = -1;
   for (uint64_t i = b; i < e; i++) {
     int64_t bk = (s->start_ns[i] - origin) >> level;
     if (bk != last) {
-      cur = cur ? cur + 1 : run->e;
+      cur = cur ? cur + 1 : bl->e + bl->n;
       *cur = (tv_lod_entry_t){.bucket = (uint32_t)bk, .longest = (uint32_t)i,
                               .second = UINT32_MAX};
       last = bk;
@@ -63,24 +85,28 @@ static int build_base_run(tv_lod_run_t *run, const tv_slices_t *s, uint64_t b, u
     cur->count++;
     cur->busy_ns = tv_sat_add(cur->busy_ns, s->dur_ns[i]);
   }
+  bl->n += n;
   return 0;
 }
 
-/* Level L+1 from level L (invariant 2). */
-static int build_parent_run(tv_lod_run_t *up, const tv_lod_run_t *down, const tv_slices_t *s) {
+/* Level L+1 from level L (invariant 2): the run at *at from the run of n_down
+ * entries at down_at. */
+static int build_parent_run(block_t *bl, size_t *at, tv_lod_run_t *up, size_t down_at,
+                            size_t n_down, const tv_slices_t *s) {
   size_t n = 0;
   int64_t last = -1;
-  for (size_t i = 0; i < down->n; i++)
-    if ((int64_t)(down->e[i].bucket >> 1) != last) n++, last = down->e[i].bucket >> 1;
-  up->e = n ? malloc(n * sizeof *up->e) : NULL;
-  if (n && !up->e) return TV_ENOMEM;
+  for (size_t i = 0; i < n_down; i++)
+    if ((int64_t)(bl->e[down_at + i].bucket >> 1) != last) n++, last = bl->e[down_at + i].bucket >> 1;
+  if (reserve(bl, n) != 0) return TV_ENOMEM;
+  *at = bl->n;
   up->n = n;
+  const tv_lod_entry_t *down = bl->e + down_at;
   tv_lod_entry_t *cur = NULL;
   last = -1;
-  for (size_t i = 0; i < down->n; i++) {
-    const tv_lod_entry_t *d = &down->e[i];
+  for (size_t i = 0; i < n_down; i++) {
+    const tv_lod_entry_t *d = &down[i];
     if ((int64_t)(d->bucket >> 1) != last) {
-      cur = cur ? cur + 1 : up->e;
+      cur = cur ? cur + 1 : bl->e + bl->n;
       *cur = (tv_lod_entry_t){.bucket = d->bucket >> 1, .longest = d->longest,
                               .second = d->second};
       last = d->bucket >> 1;
@@ -91,6 +117,7 @@ static int build_parent_run(tv_lod_run_t *up, const tv_lod_run_t *down, const tv
     cur->count += d->count;
     cur->busy_ns = tv_sat_add(cur->busy_ns, d->busy_ns);
   }
+  bl->n += n;
   return 0;
 }
 
@@ -110,35 +137,80 @@ int tv_lod_build(tv_lod_t *lod, const tv_thread_t *th, int64_t origin_ns, int64_
   while (first <= lod->max_level && ((uint64_t)span_ns >> first) > UINT32_MAX) first++;
   if (first > lod->max_level) return 0;
   uint32_t n_levels = lod->max_level - first + 1;
-  lod->runs = calloc((size_t)n_levels * lod->n_depths, sizeof *lod->runs);
-  if (!lod->runs) return TV_ENOMEM;
+  size_t n_runs = (size_t)n_levels * lod->n_depths;
+  lod->runs = calloc(n_runs, sizeof *lod->runs);
+  size_t *at = malloc(n_runs * sizeof *at);
+  /* The base level holds at most one entry per slice, and each level above
+   * at most as many as the one below: start at twice the slices / 8. */
+  block_t bl = {0};
+  if (!lod->runs || !at || reserve(&bl, s->n / 4 + 64) != 0) {
+    free(at);
+    free(bl.e);
+    tv_lod_free(lod);
+    return TV_ENOMEM;
+  }
   lod->first_level = first;
   int rc = 0;
   for (uint32_t d = 0; d < lod->n_depths && rc == 0; d++)
-    rc = build_base_run(&lod->runs[d], s, th->depth_begin[d], th->depth_begin[d + 1], origin_ns,
-                        first);
+    rc = build_base_run(&bl, &at[d], &lod->runs[d], s, th->depth_begin[d], th->depth_begin[d + 1],
+                        origin_ns, first);
   for (uint32_t l = 1; l < n_levels && rc == 0; l++)
-    for (uint32_t d = 0; d < lod->n_depths && rc == 0; d++)
-      rc = build_parent_run(&lod->runs[l * lod->n_depths + d],
-                            &lod->runs[(l - 1) * lod->n_depths + d], s);
+    for (uint32_t d = 0; d < lod->n_depths && rc == 0; d++) {
+      size_t down = (size_t)(l - 1) * lod->n_depths + d, up = (size_t)l * lod->n_depths + d;
+      rc = build_parent_run(&bl, &at[up], &lod->runs[up], at[down], lod->runs[down].n, s);
+    }
+  if (rc == 0 && bl.n < bl.cap) { /* give back the slack */
+    tv_lod_entry_t *e = realloc(bl.e, (bl.n ? bl.n : 1) * sizeof *e);
+    if (e) bl.e = e;
+  }
+  lod->block = bl.e;
+  lod->n_entries = bl.n;
+  for (size_t i = 0; i < n_runs && rc == 0; i++) lod->runs[i].e = bl.e + at[i];
+  free(at);
   if (rc) {
     tv_lod_free(lod);
     return rc;
   }
-  lod->bytes = (size_t)n_levels * lod->n_depths * sizeof *lod->runs;
-  for (size_t i = 0; i < (size_t)n_levels * lod->n_depths; i++)
-    lod->bytes += lod->runs[i].n * sizeof(tv_lod_entry_t);
+  lod->bytes = n_runs * sizeof *lod->runs + bl.n * sizeof(tv_lod_entry_t);
   return 0;
 }
 
 void tv_lod_free(tv_lod_t *lod) {
   if (!lod) return;
-  if (lod->runs && lod->first_level <= lod->max_level) {
-    size_t n = (size_t)(lod->max_level - lod->first_level + 1) * lod->n_depths;
-    for (size_t i = 0; i < n; i++) free(lod->runs[i].e);
-  }
+  if (!lod->borrowed) free(lod->block);
   free(lod->runs);
   memset(lod, 0, sizeof *lod);
+}
+
+typedef struct build_job {
+  tv_lod_t *lods;
+  const tv_store_t *st;
+  int64_t span;
+} build_job_t;
+
+static int build_one(void *ctx, size_t i) {
+  build_job_t *j = ctx;
+  return tv_lod_build(&j->lods[i], &j->st->t.threads[i], j->st->min_ns, j->span) ? -1 : 0;
+}
+
+tv_lod_t *tv_lods_build(const tv_store_t *st) {
+  size_t n = st->t.n_threads;
+  build_job_t j = {.lods = calloc(n + 1, sizeof *j.lods), .st = st,
+                   .span = st->min_ns <= st->max_ns ? st->max_ns - st->min_ns : 0};
+  if (!j.lods) return NULL;
+  /* Threads are independent; a handful of big ones dominate, and the pool
+   * hands them out one at a time. */
+  if (tv_pool_run(n, build_one, &j, 0) != 0) {
+    tv_lods_free(j.lods, n);
+    return NULL;
+  }
+  return j.lods;
+}
+
+void tv_lods_free(tv_lod_t *lods, size_t n) {
+  if (!lods) return;
+  for (size_t i = 0; i < n; i++) tv_lod_free(&lods[i]);
+  free(lods);
 }
 
 uint64_t tv_slices_first_overlapping(const tv_slices_t *s, uint64_t b, uint64_t e, int64_t t) {

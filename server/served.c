@@ -2,7 +2,6 @@
  * on top (LOD pyramids, track numbering, overview, cached metadata). */
 #include "traceview/server.h"
 #include "traceview/selftrace.h"
-#include "traceview/pool.h"
 #include "traceview/demangle.h"
 
 #include <jansson.h>
@@ -13,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 static void stable_id(const char *key, size_t len, char out[16]) {
   /* FNV-1a, 40 bits: short enough for a URL, stable across restarts. */
@@ -186,38 +186,11 @@ static void build_overview(tv_served_t *s) {
   }
 }
 
-/* One pyramid per thread, independent of the others: built in parallel. */
-typedef struct lod_job {
-  tv_lod_t *lod;
-  const tv_thread_t *th;
-  int64_t origin_ns, span_ns;
-  int rc;
-} lod_job_t;
-
-static void lod_job(void *item) {
-  lod_job_t *j = item;
-  j->rc = tv_lod_build(j->lod, j->th, j->origin_ns, j->span_ns);
-}
-
-static int build_pyramids(tv_served_t *s, int64_t span) {
-  const tv_store_t *st = &s->trace.store;
-  size_t n = st->t.n_threads;
-  lod_job_t *jobs = calloc(n + 1, sizeof *jobs);
-  if (!jobs) return TV_ENOMEM;
-  uint64_t slices = 0;
-  for (size_t i = 0; i < n; i++) {
-    jobs[i] = (lod_job_t){&s->lods[i], &st->t.threads[i], st->min_ns, span, 0};
-    slices += st->t.threads[i].slices.n;
-  }
-  int rc = tv_run_parallel(lod_job, jobs, sizeof *jobs, n, slices >= (1u << 18));
-  for (size_t i = 0; i < n && rc == 0; i++) rc = jobs[i].rc;
-  free(jobs);
-  return rc;
-}
-
 void tv_served_index(tv_served_t *s) {
+  /* The pyramids come from the cache file or are built (in parallel); a
+   * missed cache is written after the trace is ready (tv_served_queue_save). */
   tv_open_opts_t opts = {.progress = on_progress, .progress_ud = s, .cache_dir = s->cache_dir,
-                         .no_cache = s->no_cache};
+                         .no_cache = s->no_cache, .lods = true, .defer_save = true};
   int rc = s->mem ? tv_trace_open_memory(&s->trace, s->mem, s->mem_len, s->path, &opts, &s->err)
                   : tv_trace_open(&s->trace, s->path, &opts, &s->err);
   if (rc) {
@@ -225,20 +198,16 @@ void tv_served_index(tv_served_t *s) {
     return;
   }
   const tv_store_t *st = &s->trace.store;
-  int64_t span = st->min_ns <= st->max_ns ? st->max_ns - st->min_ns : 0;
-  s->lods = calloc(st->t.n_threads + 1, sizeof *s->lods);
+  s->lods = s->trace.lods;
   s->display = calloc(st->t.strings.n + 1, sizeof *s->display);
-  rc = (s->lods && s->display) ? 0 : TV_ENOMEM;
-  uint64_t ph = tv_self_begin();
-  if (rc == 0) rc = build_pyramids(s, span);
-  tv_self_end(ph, "build pyramids", NULL);
+  rc = (s->lods || st->t.n_threads == 0) && s->display ? 0 : TV_ENOMEM;
   if (rc == 0) rc = build_tracks_and_meta(s);
   if (rc) {
     tv_error_set(&s->err, rc, s->path, -1, "out of memory while preparing the trace");
     atomic_store_explicit(&s->state, TV_SERVED_ERROR, memory_order_release);
     return;
   }
-  ph = tv_self_begin();
+  uint64_t ph = tv_self_begin();
   build_overview(s);
   tv_self_end(ph, "build overview", NULL);
   atomic_store_explicit(&s->done_bytes, s->trace.map.len, memory_order_relaxed);
@@ -275,9 +244,6 @@ const char *tv_served_display(tv_served_t *s, uint32_t id, size_t *len) {
 
 void tv_served_free(tv_served_t *s) {
   if (!s) return;
-  if (s->lods)
-    for (size_t i = 0; i < s->trace.store.t.n_threads; i++) tv_lod_free(&s->lods[i]);
-  free(s->lods);
   if (s->display) {
     for (uint32_t i = 0; i < s->trace.store.t.strings.n; i++) free(s->display[i]);
     free(s->display);
@@ -381,6 +347,7 @@ tv_served_t *tv_slot_acquire(tv_slot_t *slot) {
 void tv_slot_swap(tv_slot_t *slot, tv_served_t *next) {
   pthread_mutex_lock(&slot->lock);
   tv_served_t *old = slot->cur;
+  atomic_store(&old->save_cancel, true); /* its cache file would be stale */
   slot->cur = next;
   atomic_store(&slot->generation, next->generation);
   pthread_mutex_unlock(&slot->lock);
@@ -392,4 +359,44 @@ void tv_slot_free(tv_slot_t *slot) {
   tv_served_release(slot->cur);
   pthread_mutex_destroy(&slot->lock);
   memset(slot, 0, sizeof *slot);
+}
+
+/* ---- the index cache, written after the trace is ready ---- */
+
+typedef struct save_job {
+  uv_work_t work;
+  tv_served_t *s; /* a reference */
+  bool quiet;
+  int rc;
+  char why[512];
+} save_job_t;
+
+static void save_work(uv_work_t *w) {
+  save_job_t *j = w->data;
+  j->rc = tv_trace_save_cache(&j->s->trace, &j->s->save_cancel, true, j->why, sizeof j->why);
+}
+
+static void save_done(uv_work_t *w, int status) {
+  (void)status;
+  save_job_t *j = w->data;
+  /* A cancelled save (re-indexed, shutting down) is no news. */
+  if (j->rc < 0 && !j->quiet && strcmp(j->why, "cancelled") != 0)
+    fprintf(stderr, "traceview: warning: %s: could not save the index cache: %s\n", j->s->name,
+            j->why);
+  tv_served_release(j->s);
+  free(j);
+}
+
+void tv_served_queue_save(struct uv_loop_s *loop, tv_served_t *s, bool quiet) {
+  if (atomic_load(&s->state) != TV_SERVED_READY || !tv_trace_save_pending(&s->trace)) return;
+  save_job_t *j = calloc(1, sizeof *j);
+  if (!j) return; /* only the next open is slower */
+  j->s = s;
+  j->quiet = quiet;
+  j->work.data = j;
+  atomic_fetch_add(&s->refs, 1);
+  if (uv_queue_work(loop, &j->work, save_work, save_done) != 0) {
+    tv_served_release(s);
+    free(j);
+  }
 }

@@ -505,9 +505,10 @@ typedef struct append_job {
   int rc;
 } append_job_t;
 
-static void append_job(void *item) {
-  append_job_t *j = item;
+static int append_job(void *ctx, size_t i) {
+  append_job_t *j = (append_job_t *)ctx + i;
   j->rc = append_thread(j->dst, j->src, j->map, j->cat_map);
+  return j->rc;
 }
 
 /* Merges builder src into dst (which owns the result). */
@@ -540,8 +541,11 @@ static int merge_builder(tv_tables_t *dst, tv_builder_t *src) {
     tv_thread_t *s = &src->threads[i];
     jobs[i] = (append_job_t){find_thread(dst, s->pid, s->tid), s, map, cat_map, 0};
   }
-  if (tv_run_parallel(append_job, jobs, sizeof *jobs, src->n_threads, rows >= (1u << 20)) != 0)
-    jobs[0].rc = TV_ENOMEM;
+  if (rows >= (1u << 20)) {
+    tv_pool_run(src->n_threads, append_job, jobs, 0);
+  } else {
+    for (size_t i = 0; i < src->n_threads; i++) append_job(jobs, i);
+  }
   for (size_t i = 0; i < src->n_threads; i++)
     if (jobs[i].rc) {
       free(jobs);
@@ -982,9 +986,9 @@ typedef struct thread_job {
   int rc;
 } thread_job_t;
 
-static void finish_thread(void *item) {
+static int finish_thread(void *ctx, size_t i) {
   uint64_t ph = tv_self_begin();
-  thread_job_t *j = item;
+  thread_job_t *j = (thread_job_t *)ctx + i;
   tv_thread_t *th = j->th;
   int rc = match_marks(&j->diag, th, j->end_of_trace);
   uint32_t *order = NULL;
@@ -1008,6 +1012,7 @@ static void finish_thread(void *item) {
     snprintf(what, sizeof what, "%zu slices", th->slices.n);
     tv_self_end(ph, "finish thread", what);
   }
+  return 0; /* failures are in j->rc: the other threads still finish */
 }
 
 static int finish_threads(tv_tables_t *t, int64_t end_of_trace) {
@@ -1020,11 +1025,12 @@ static int finish_threads(tv_tables_t *t, int64_t end_of_trace) {
     tv_diag_init(&jobs[i].diag);
     events += t->threads[i].slices.n + t->threads[i].marks.n;
   }
-  int rc = tv_run_parallel(finish_thread, jobs, sizeof *jobs, t->n_threads, events >= (1u << 16));
-  if (rc) {
-    free(jobs);
-    return rc;
+  if (events >= (1u << 16)) {
+    tv_pool_run(t->n_threads, finish_thread, jobs, 0);
+  } else {
+    for (size_t i = 0; i < t->n_threads; i++) finish_thread(jobs, i);
   }
+  int rc = 0;
   for (size_t i = 0; i < t->n_threads; i++) {
     if (jobs[i].rc && !rc) rc = jobs[i].rc;
     for (int k = 0; k < TV_DIAG_COUNT; k++) {
@@ -1120,6 +1126,7 @@ fail:
 
 void tv_store_free(tv_store_t *store) {
   if (!store) return;
+  if (store->arena_free) store->arena_free(store);
   tv_builder_free(&store->t);
   memset(store, 0, sizeof *store);
 }

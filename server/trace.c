@@ -126,6 +126,23 @@ static void set_note(tv_trace_t *t, const char *why) {
   t->cache_note = why && *why ? strdup(why) : NULL;
 }
 
+/* A save left for later (opts.defer_save). */
+typedef struct tv_cache_pending {
+  tv_cache_key_t key;
+  char file[4200];
+  size_t first_warning;
+} tv_cache_pending_t;
+
+/* The pyramids, when the command wants them or a cache file is to hold
+ * them. 0 or TV_ENOMEM. */
+static int build_lods(tv_trace_t *t) {
+  if (t->lods) return 0;
+  uint64_t ph = tv_self_begin();
+  t->lods = tv_lods_build(&t->store);
+  tv_self_end(ph, "build pyramids", NULL);
+  return t->lods ? 0 : TV_ENOMEM;
+}
+
 int tv_trace_open(tv_trace_t *t, const char *path, const tv_open_opts_t *opts,
                   tv_error_t *err) {
   memset(t, 0, sizeof *t);
@@ -151,25 +168,39 @@ int tv_trace_open(tv_trace_t *t, const char *path, const tv_open_opts_t *opts,
   }
   const char *kind = tv_compression_of(t->map.base, t->map.len);
   if (kind && (rc = open_decompressed(t, kind, opts, err)) != 0) goto out;
+  bool want_lods = opts && opts->lods;
   if (file) {
     uint64_t ph = tv_self_begin();
-    int loaded = tv_index_cache_load(t, file, key, why, sizeof why);
+    int loaded = tv_index_cache_load(t, file, key, want_lods, why, sizeof why);
     tv_self_end(ph, "load index cache", NULL);
     if (loaded == 0) {
       t->cache_hit = true;
       t->cache_path = file;
       file = NULL;
+      /* A file without pyramids (a build failed for lack of memory) */
+      if (want_lods && build_lods(t) != 0) goto oom;
       if (opts->progress) opts->progress(opts->progress_ud, t->map.len, t->map.len);
       goto out;
     }
   }
   size_t first_warning = t->n_warnings;
   rc = index_mapped(t, opts, err);
-  if (rc == 0 && file) {
+  /* A cache file holds the pyramids whoever writes it (index_cache.c (6)). */
+  if (rc == 0 && (want_lods || file) && build_lods(t) != 0 && want_lods) goto oom;
+  if (rc == 0 && file && opts->defer_save) {
+    tv_cache_pending_t *p = malloc(sizeof *p);
+    if (p) {
+      p->key = *key;
+      snprintf(p->file, sizeof p->file, "%s", file);
+      p->first_warning = first_warning;
+      t->pending_save = p;
+      snprintf(why, sizeof why, "saving in the background");
+    }
+  } else if (rc == 0 && file) {
     double t0 = now_seconds();
     char werr[512];
     uint64_t ph = tv_self_begin();
-    int saved = tv_index_cache_save(t, first_warning, file, key, werr, sizeof werr);
+    int saved = tv_index_cache_save(t, first_warning, file, key, NULL, false, werr, sizeof werr);
     tv_self_end(ph, "save index cache", NULL);
     if (saved == 0) {
       t->cache_save_seconds = now_seconds() - t0;
@@ -180,7 +211,14 @@ int tv_trace_open(tv_trace_t *t, const char *path, const tv_open_opts_t *opts,
       tv_trace_warn(t, -1, "could not save the index cache: %s", werr);
       snprintf(why, sizeof why, "could not save: %.400s", werr);
     }
+    if (!want_lods) { /* built for the file only */
+      tv_lods_free(t->lods, t->store.t.n_threads);
+      t->lods = NULL;
+    }
   }
+  goto out;
+oom:
+  rc = tv_error_set(err, TV_ENOMEM, path, -1, "out of memory building the LOD pyramids");
 out:
   if (rc == 0) set_note(t, why);
   free(file);
@@ -196,12 +234,32 @@ int tv_trace_open_memory(tv_trace_t *t, const void *bytes, size_t len, const cha
     return tv_error_set(err, TV_ENOMEM, name, -1, "out of memory");
   t->bytes_on_disk = len;
   int rc = index_mapped(t, opts, err);
+  if (rc == 0 && opts && opts->lods && build_lods(t) != 0)
+    rc = tv_error_set(err, TV_ENOMEM, name, -1, "out of memory building the LOD pyramids");
   if (rc) tv_trace_close(t);
   return rc;
 }
 
+bool tv_trace_save_pending(const tv_trace_t *t) { return t->pending_save != NULL; }
+
+int tv_trace_save_cache(tv_trace_t *t, const _Atomic bool *cancel, bool background, char *why,
+                        size_t why_cap) {
+  tv_cache_pending_t *p = t->pending_save;
+  if (!p) return 1;
+  t->pending_save = NULL;
+  double t0 = now_seconds();
+  int rc = tv_index_cache_save(t, p->first_warning, p->file, &p->key, cancel, background, why,
+                               why_cap);
+  if (rc == 0 && (t->cache_path = strdup(p->file)) != NULL)
+    t->cache_save_seconds = now_seconds() - t0;
+  free(p);
+  return rc == 0 ? 0 : -1;
+}
+
 void tv_trace_close(tv_trace_t *t) {
   if (!t) return;
+  tv_lods_free(t->lods, t->store.t.n_threads); /* before the store: they may live in its arena */
+  free(t->pending_save);
   tv_store_free(&t->store);
   for (size_t i = 0; i < t->n_warnings; i++) free(t->warnings[i].msg);
   free(t->warnings);

@@ -96,6 +96,7 @@ static void index_done(uv_work_t *req, int status) {
   double secs = (double)(uv_hrtime() / 1000000 - w->job_start_ms) / 1000;
   if (atomic_load(&next->state) == TV_SERVED_READY) {
     uint64_t g = next->generation;
+    tv_served_queue_save(w->loop, next, w->quiet); /* after it is served, as the first index */
     tv_slot_swap(w->slot, next); /* the slot's reference now */
     if (!w->quiet) {
       printf("traceview: %s changed: re-indexed in %.1f s (generation %llu)\n", w->base, secs,

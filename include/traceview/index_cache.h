@@ -1,9 +1,11 @@
 /* index_cache.h: the on-disk index cache. After a trace is indexed, its store
- * (every column, the string bytes, every table) and what reading found
- * (format, warnings, truncated, displayTimeUnit) are saved lz4-compressed in
- * the cache directory; reopening the same unchanged file loads them instead of
- * reading the trace. The trace file itself is still mapped: event args are
- * parsed from it on demand. See the design notes atop server/index_cache.c. */
+ * (every column, the string bytes, every table), its LOD pyramids and what
+ * reading found (format, warnings, truncated, displayTimeUnit) are saved in
+ * the cache directory, numeric columns as they are in memory (a load maps
+ * them in place), strings lz4-compressed; reopening the same unchanged file
+ * loads them instead of reading the trace. The trace file itself is still
+ * mapped: event args are parsed from it on demand. See the design notes atop
+ * server/index_cache.c. */
 #ifndef TRACEVIEW_INDEX_CACHE_H
 #define TRACEVIEW_INDEX_CACHE_H
 
@@ -39,16 +41,26 @@ void tv_cache_file_name(char *out, size_t cap, const char *dir, const tv_cache_k
 /** Loads the cache file at file into t (t->map is already open and stays):
  *  fills t->store, t->reader, t->format, t->truncated, t->display_time_unit,
  *  appends the saved warnings, sets t->index_seconds to the original
- *  indexing time. Returns 0 on a hit; otherwise 1 (absent) or -1 (stale or
- *  corrupt, with the reason in why) and leaves the store empty. */
+ *  indexing time; with want_lods, t->lods when the file holds pyramids
+ *  (else it stays NULL). Returns 0 on a hit; otherwise 1 (absent) or -1
+ *  (stale or corrupt, with the reason in why) and leaves the store empty. */
 int tv_index_cache_load(tv_trace_t *t, const char *file, const tv_cache_key_t *key,
+                        bool want_lods, char *why, size_t why_cap);
+
+/** Saves t's index (store, t->lods when not NULL, and warnings from
+ *  first_warning on) for key to file, atomically (temporary file + rename),
+ *  then trims the directory to the TV_INDEX_CACHE_KEEP newest index files.
+ *  Only reads t (it may be served meanwhile). Gives up, removing the
+ *  temporary file, when *cancel (may be NULL) becomes true or after
+ *  tv_index_cache_abandon_saves. background: compress on threads of low
+ *  priority (pool.h). 0 or -1 with a message. */
+int tv_index_cache_save(const tv_trace_t *t, size_t first_warning, const char *file,
+                        const tv_cache_key_t *key, const _Atomic bool *cancel, bool background,
                         char *why, size_t why_cap);
 
-/** Saves t's index (store, and warnings from first_warning on) for key to
- *  file, atomically (temporary file + rename), then trims the directory to
- *  the TV_INDEX_CACHE_KEEP newest index files. 0 or -1 with a message. */
-int tv_index_cache_save(const tv_trace_t *t, size_t first_warning, const char *file,
-                        const tv_cache_key_t *key, char *why, size_t why_cap);
+/** Shutdown: every save running or to come gives up; their temporary files
+ *  are removed now (safe to call right before _exit). */
+void tv_index_cache_abandon_saves(void);
 
 /** deletes all but the keep newest files of dir whose names end in suffix
  *  (never the one named spare); returns how many were removed */

@@ -19,6 +19,7 @@
 #ifndef TRACEVIEW_LOD_H
 #define TRACEVIEW_LOD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "traceview/store.h"
@@ -48,12 +49,25 @@ typedef struct tv_lod {
   uint32_t max_level;   /* one bucket covers the whole trace */
   uint32_t n_depths;
   tv_lod_run_t *runs;   /* [(level - first_level) * n_depths + depth] */
+  tv_lod_entry_t *block; /* every run's entries, end to end in run order */
+  size_t n_entries;     /* in block */
   size_t bytes;
+  bool borrowed;        /* block belongs to someone else (loaded from the
+                           index cache: it lives in the store's arena) */
 } tv_lod_t;
 
 /** builds the pyramid of th; origin_ns and span_ns describe the trace */
 int tv_lod_build(tv_lod_t *lod, const tv_thread_t *th, int64_t origin_ns, int64_t span_ns);
 void tv_lod_free(tv_lod_t *lod);
+/** the pyramids of every thread of st (st->t.n_threads of them, built in
+ *  parallel), or NULL on out of memory; free with tv_lods_free */
+tv_lod_t *tv_lods_build(const tv_store_t *st);
+void tv_lods_free(tv_lod_t *lods, size_t n);
+/** runs in lod's pyramid ((max_level - first_level + 1) * n_depths, or 0) */
+static inline size_t tv_lod_n_runs(const tv_lod_t *lod) {
+  return lod->runs && lod->first_level <= lod->max_level
+             ? (size_t)(lod->max_level - lod->first_level + 1) * lod->n_depths : 0;
+}
 /** the level whose single bucket covers span_ns */
 uint32_t tv_lod_top_level(int64_t span_ns);
 

@@ -1,19 +1,25 @@
-/* pool.h: running independent jobs on the libuv thread pool and waiting.
- *
- * Indexing steps that split into independent pieces (one per thread of the
- * trace, one per chunk builder) call tv_run_parallel from whatever thread
- * they are on: it uses a private loop, so it works from the main thread and
- * from a pool thread alike (the pool is sized for nested jobs: main.c). */
+/* pool.h: a tiny fork-join over a job array, on plain threads made for the
+ * call (no shared queue to wait behind): the index cache's chunks, the LOD
+ * pyramids of a trace's threads. */
 #ifndef TRACEVIEW_POOL_H
 #define TRACEVIEW_POOL_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
-/** Runs fn on each of the n items (item_size bytes apart) and returns when
- *  all are done: on the pool when worth_it and n > 1, else inline in order.
- *  0, or TV_ENOMEM (then nothing ran). */
-int tv_run_parallel(void (*fn)(void *item), void *items, size_t item_size, size_t n,
-                    bool worth_it);
+#define TV_POOL_MAX_THREADS 64
+
+/* Background work (a cache save after the trace is served): the jobs run on
+ * threads of their own at a lower priority (nice +10), so that requests
+ * being answered meanwhile get the cores first; the caller only waits. */
+#define TV_POOL_BACKGROUND 1u
+
+/** threads a pool uses: $TRACEVIEW_THREADS, else the online cores (1..64) */
+unsigned tv_pool_threads(void);
+
+/** runs run(ctx, j) for every j in [0, n_jobs) on up to tv_pool_threads()
+ *  threads (the caller's among them, unless TV_POOL_BACKGROUND). Jobs are
+ *  claimed in order; once one fails, the jobs not yet started are skipped.
+ *  0, or -1 when a job failed. */
+int tv_pool_run(size_t n_jobs, int (*run)(void *ctx, size_t j), void *ctx, unsigned flags);
 
 #endif

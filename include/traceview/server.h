@@ -53,7 +53,7 @@ typedef struct tv_served {
   _Atomic uint64_t done_bytes, total_bytes;
   tv_error_t err;           /* when ERROR */
   tv_trace_t trace;         /* valid when READY */
-  tv_lod_t *lods;           /* per store thread */
+  tv_lod_t *lods;           /* per store thread (trace.lods) */
   tv_track_t *tracks;       /* API track number -> what it is */
   size_t n_tracks;
   int64_t *track_of_thread; /* store thread -> API track number, -1 if unlisted */
@@ -69,6 +69,8 @@ typedef struct tv_served {
   uint64_t generation;      /* 1 for the first index of a file, +1 per re-index */
   bool watched;             /* --watch: the file may be re-indexed (no immutable tiles) */
   _Atomic unsigned refs;    /* private: see tv_slot_acquire */
+  _Atomic bool save_cancel; /* private: the background cache save gives up
+                               (set when a re-index replaces this one) */
 } tv_served_t;
 
 typedef struct tv_slot {
@@ -109,8 +111,14 @@ void tv_served_release(tv_served_t *s);
 
 /** prepares (does not index) a served trace for a file or bundled bytes */
 int tv_served_init(tv_served_t *s, const char *path, const void *mem, size_t len);
-/** indexes s (blocking): trace, LOD pyramids, tracks, overview, meta */
+/** indexes s (blocking): trace, LOD pyramids, tracks, overview, meta. On a
+ *  cache miss the cache file is not written yet: see tv_served_queue_save */
 void tv_served_index(tv_served_t *s);
+/** once s is READY: writes its index cache file on the loop's thread pool
+ *  (taking a reference meanwhile), if its open missed the cache. Requests
+ *  are served meanwhile; a warning on failure unless quiet. */
+struct uv_loop_s;
+void tv_served_queue_save(struct uv_loop_s *loop, tv_served_t *s, bool quiet);
 void tv_served_free(tv_served_t *s);
 /** the cached whole-trace flame tree pruned at TV_FLAME_CACHE_FRAC (built on
  *  first use; NULL on out of memory); valid while s lives. Pruning it at a

@@ -285,6 +285,13 @@ typedef struct tv_store {
   tv_tables_t t;
   int64_t min_ns, max_ns;     /* time range; min > max when empty */
   uint64_t n_slices, n_instants, n_counter_samples;
+  /* private: a store loaded from the index cache keeps its columns in one
+   * anonymous mapping (arena) or maps them in place from the cache file
+   * (mapped; index_cache.c); tv_store_free calls arena_free first, which
+   * takes them out of the store and unmaps both. */
+  void *arena, *mapped;
+  size_t arena_bytes, mapped_bytes;
+  void (*arena_free)(struct tv_store *store);
 } tv_store_t;
 
 /* lanes.c, called by tv_store_build: matches async marks into spans, lays

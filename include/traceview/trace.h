@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "traceview/error.h"
+#include "traceview/lod.h"
 #include "traceview/map.h"
 #include "traceview/store.h"
 
@@ -26,6 +27,11 @@ typedef struct tv_open_opts {
   unsigned threads;        /* scanning threads; 0: $TRACEVIEW_THREADS, else the cores */
   size_t chunk_bytes;      /* smallest chunk worth a thread; 0: 16 MiB (tests lower it) */
   const char *format;      /* a reader's name to skip detection (fuzzers); NULL: detect */
+  bool lods;               /* the LOD pyramids too (t->lods): loaded from the
+                              cache, else built (serve, index) */
+  bool defer_save;         /* on a cache miss, do not save before returning:
+                              tv_trace_save_cache does it later (serve saves
+                              after the trace is ready, in the background) */
 } tv_open_opts_t;
 
 typedef struct tv_warning {
@@ -56,6 +62,10 @@ typedef struct tv_trace {
   double cache_load_seconds;  /* hit: wall time of the load */
   double cache_save_seconds;  /* miss: wall time of writing the cache */
   char *cache_note;           /* why it missed or was not written, or NULL */
+  tv_lod_t *lods;             /* read-only: per store thread with opts.lods
+                                 (always built before a cache save: cache
+                                 files hold them), else NULL */
+  struct tv_cache_pending *pending_save; /* private: a deferred save */
 } tv_trace_t;
 
 /** maps and indexes path. On error fills err and leaves t closed. */
@@ -65,6 +75,17 @@ int tv_trace_open(tv_trace_t *t, const char *path, const tv_open_opts_t *opts,
 int tv_trace_open_memory(tv_trace_t *t, const void *bytes, size_t len, const char *name,
                          const tv_open_opts_t *opts, tv_error_t *err);
 void tv_trace_close(tv_trace_t *t);
+/** Does the deferred save of a trace opened with opts.defer_save that missed
+ *  the cache (blocking: call it off the request path; t is only read, and
+ *  may be served meanwhile). With background, on threads of low priority
+ *  (pool.h). It gives up, removing its temporary file, once *cancel (may be
+ *  NULL) becomes true or tv_index_cache_abandon_saves is called. Sets
+ *  cache_path and cache_save_seconds on success. 1: nothing to save; 0:
+ *  saved; -1: not saved (why says why; cancelled or an error). */
+int tv_trace_save_cache(tv_trace_t *t, const _Atomic bool *cancel, bool background, char *why,
+                        size_t why_cap);
+/** whether a deferred save is waiting for tv_trace_save_cache */
+bool tv_trace_save_pending(const tv_trace_t *t);
 /** records a warning about byte offset off (or -1) */
 void tv_trace_warn(tv_trace_t *t, int64_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -2,13 +2,17 @@
 """The index cache (docs/cli.md, "Index cache"): answers from a cached index
 equal answers from indexing; damaged, truncated or stale cache files are
 rebuilt, never trusted; --no-cache writes nothing; `index` then `info` hits.
+`serve`: tiles served from a cache file (LOD pyramids loaded) equal tiles
+from indexing, byte for byte; a first open is served before its cache file
+is written (in the background, after ready); SIGINT during that save leaves
+no file behind; a --watch re-index is cached the same way.
 
     test_cache.py TRACEVIEW GEN_TRACE TRACE...
 
 Every run uses its own temporary cache directory (XDG_CACHE_HOME and
 --cache-dir), so nothing depends on what earlier runs left behind.
 """
-import json, os, shutil, subprocess, sys, tempfile, time
+import http.client, json, os, re, shutil, signal, subprocess, sys, tempfile, threading, time
 
 failed = passed = 0
 
@@ -80,6 +84,157 @@ def expect_rebuild(tv, path, plain, what):
     check(got == plain, what + ": correct answers after the rebuild")
     c, _ = tv.answers(path)
     check(c["hit"], what + ": the rewritten cache hits again", c)
+
+
+# ---- serve: tiles from the cache, saving after ready, shutdown, --watch
+
+class Server:
+    """`traceview serve` on a free loopback port; ready when it prints its
+    "serving" line (the trace is indexed and served)."""
+
+    def __init__(self, tv, trace, *args, env=None):
+        self.p = subprocess.Popen([tv.tv, "serve", trace, "--port", "0"] + list(args),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=dict(tv.env, **(env or {})))
+        self.port = None
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            line = self.p.stdout.readline()
+            if not line:
+                break
+            m = re.search(r"serving .* at http://127\.0\.0\.1:(\d+)/", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        self.err = []
+        threading.Thread(target=self.p.stdout.read, daemon=True).start()
+        threading.Thread(target=lambda: self.err.append(self.p.stderr.read()), daemon=True).start()
+        if self.port is None:
+            self.p.kill()
+            raise RuntimeError("serve did not start")
+        st, traces = self.get("/api/traces")
+        self.id = json.loads(traces)["traces"][0]["id"]
+
+    def get(self, path):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            c.request("GET", path)
+            r = c.getresponse()
+            return r.status, r.read()
+        finally:
+            c.close()
+
+    def stop(self, sig=signal.SIGINT):
+        t0 = time.time()
+        self.p.send_signal(sig)
+        try:
+            rc = self.p.wait(30)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            rc = self.p.wait()
+        return rc, time.time() - t0
+
+
+def tile_paths(srv):
+    """every track's tiles at several levels (a few indexes each), /meta and
+    /overview"""
+    base = "/api/traces/%s" % srv.id
+    st, body = srv.get(base + "/meta")
+    meta = json.loads(body)
+    paths = [base + "/meta", base + "/overview?buckets=512"]
+    top = meta["max_level"]
+    for proc in meta["processes"]:
+        for t in proc["tracks"]:
+            for level in range(top, max(-1, top - 24), -3):
+                n = min(4, (meta["duration_ns"] >> (level + 8)) + 1)
+                for i in range(n):
+                    paths.append(base + "/tile?track=%d&level=%d&index=%d" % (t["track"], level, i))
+    return paths
+
+
+def wait_for(cond, secs):
+    deadline = time.time() + secs
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def serve_checks(tv, work, gen, local):
+    cache = os.path.join(work, "serve-cache")
+    xdg = {"XDG_CACHE_HOME": os.path.join(work, "serve-xdg")}
+
+    # Tiles (and meta, overview) served from a cache file, pyramids loaded,
+    # equal tiles served from a fresh index, byte for byte.
+    for path in (local[-1], local[2]):
+        name = os.path.basename(path)
+        srv = Server(tv, path, "--no-cache", env=xdg)
+        paths = tile_paths(srv)
+        fresh = [srv.get(q) for q in paths]
+        srv.stop()
+        tv.run(["index", path, "--cache-dir", cache, "--quiet"])
+        srv = Server(tv, path, "--cache-dir", cache, env=xdg)
+        cached = [srv.get(q) for q in paths]
+        srv.stop()
+        check(len(paths) > 20 and all(st == 200 for st, _ in fresh),
+              "%s: %d tiles served from a fresh index" % (name, len(paths)))
+        bad = [q for q, a, b in zip(paths, fresh, cached) if a != b]
+        check(not bad, "%s: tiles from the cache (pyramids loaded) equal tiles from indexing, "
+              "byte for byte" % name, bad[:3])
+
+    # A first open is served before its cache file is written; the file
+    # comes later, whole (never a partial file under the final name).
+    first = os.path.join(work, "serve-first.json")
+    shutil.copyfile(local[-1], first)
+    before = files_in(cache)
+    srv = Server(tv, first, "--cache-dir", cache, env={"TRACEVIEW_TEST_SAVE_DELAY_MS": "1500"})
+    new = [f for f in files_in(cache) if f not in before]
+    check(not [f for f in new if f.endswith(".tvidx")],
+          "serve is ready before the cache file is written", new)
+    st, _ = srv.get("/api/traces/%s/tile?track=0&level=30&index=0" % srv.id)
+    check(st == 200, "tiles answer while the cache is being saved", st)
+    saved = lambda: [f for f in files_in(cache) if f not in before]
+    check(wait_for(lambda: any(f.endswith(".tvidx") for f in saved()) and
+                   not any(f.endswith(".tmp") for f in saved()), 60),
+          "the cache file is written after the trace is served", saved())
+    rc, _ = srv.stop()
+    check(rc == 0, "serve stops cleanly after a background save", rc)
+    c = tv.info(first, "--cache-dir", cache)["cache"]
+    check(c["hit"], "the cache written in the background hits", c)
+
+    # Stopped during the background save: abandoned, its temporary file
+    # removed, no cache file.
+    second = os.path.join(work, "serve-second.json")
+    shutil.copyfile(local[-1], second)
+    before = files_in(cache)
+    srv = Server(tv, second, "--cache-dir", cache, env={"TRACEVIEW_TEST_SAVE_DELAY_MS": "60000"})
+    check(wait_for(lambda: any(f.endswith(".tmp") for f in files_in(cache) if f not in before), 30),
+          "a background save writes a temporary file first")
+    rc, secs = srv.stop()
+    left = [f for f in files_in(cache) if f not in before]
+    check(rc == 0 and secs < 10, "SIGINT during a background save stops at once", (rc, secs))
+    check(not left, "SIGINT abandons the save: no temporary file, no cache file", left)
+
+    # --watch: a re-indexed file is served first, then cached the same way.
+    watched = os.path.join(work, "serve-watched.json")
+    shutil.copyfile(local[-1], watched)
+    srv = Server(tv, watched, "--watch", "--cache-dir", cache)
+    cfile = lambda: [f for f in files_in(cache) if f not in before and f.endswith(".tvidx")]
+    check(wait_for(lambda: len(cfile()) == 1, 60), "--watch: the first index is cached", cfile())
+    first_stat = os.stat(os.path.join(cache, cfile()[0]))
+    nxt = os.path.join(work, "serve-next.json")
+    subprocess.run([gen, "--events", "20000", "--seed", "11", "-o", nxt], check=True,
+                   capture_output=True, timeout=60)
+    os.rename(nxt, watched)
+    gen2 = lambda: json.loads(srv.get("/api/traces/%s/meta" % srv.id)[1])["generation"] == 2
+    check(wait_for(gen2, 60), "--watch: the rewritten file is re-indexed")
+    changed = lambda: (os.path.exists(os.path.join(cache, cfile()[0])) and
+                       os.stat(os.path.join(cache, cfile()[0])).st_mtime_ns != first_stat.st_mtime_ns)
+    check(wait_for(changed, 60), "--watch: the re-index is cached after it is served")
+    rc, _ = srv.stop()
+    c = tv.info(watched, "--cache-dir", cache)["cache"]
+    check(rc == 0 and c["hit"], "--watch: the re-indexed file's cache hits", c)
 
 
 def main():
@@ -217,7 +372,9 @@ def main():
         c = tv.info(os.path.join(work, "copy10.json"), "--cache-dir", many)["cache"]
         check(c["hit"], "the newest one is kept", c)
 
-        # serve: the option is accepted (the API suite covers serving).
+        serve_checks(tv, work, gen, local)
+
+        # serve: the options are accepted.
         p = tv.run(["serve", "--help"])
         check("--no-cache" in p.stdout and "--cache-dir" in p.stdout, "serve --help lists the options")
         p = tv.run(["info", "--cache-dir"], check_rc=False)
