@@ -22,7 +22,6 @@
 #include "traceview/selftrace.h"
 #include "traceview/order.h"
 #include "traceview/pool.h"
-#include "traceview/hugepages.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +63,6 @@ static int resize_columns(size_t *cap, size_t ncap, void **cols[], const size_t 
   for (int i = 0; i < ncols; i++) {
     void *p = realloc(*cols[i], ncap * sizes[i]);
     if (!p) return TV_ENOMEM;
-    tv_hugepages(p, ncap * sizes[i]);
     *cols[i] = p;
   }
   *cap = ncap;
@@ -641,8 +639,6 @@ static int time_order(const int64_t *ts, size_t n, uint32_t *order) {
     free(tmp);
     return TV_ENOMEM;
   }
-  tv_hugepages(items, n * sizeof *items);
-  tv_hugepages(tmp, n * sizeof *tmp);
   int64_t lo = INT64_MAX;
   for (size_t i = 0; i < n; i++)
     if (ts[i] < lo) lo = ts[i];
@@ -770,7 +766,6 @@ static int gather_column(void *colp, size_t sz, const uint32_t *order, size_t n)
   void **col = colp;
   void *out = malloc(n ? n * sz : 1);
   if (!out) return TV_ENOMEM;
-  tv_hugepages(out, n * sz);
   switch (sz) {
 #define GATHER(T)                                                    \
   {                                                                  \
