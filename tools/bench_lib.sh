@@ -173,7 +173,8 @@ bench_summary() {
     [ "$shape" = chromium ] && args=(--group-by name --top 10)
     for ((i = 1; i <= runs; i++)); do
         t0=$(now_ns)
-        "$TV" summary "$f" "${args[@]}" --quiet >/dev/null
+        # shellcheck disable=SC2086 # TV_INFO_ARGS: e.g. --no-cache (indexing included)
+        "$TV" summary "$f" "${args[@]}" --quiet ${TV_INFO_ARGS:-} >/dev/null
         best=$(min "$best" "$(secs_since "$t0")")
     done
     echo "$best"
