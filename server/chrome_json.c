@@ -21,6 +21,7 @@
 #include "traceview/chrome_samples.h"
 #include "traceview/selftrace.h"
 #include "traceview/json_scan.h"
+#include "traceview/pool.h"
 #include "traceview/reader.h"
 #include "traceview/str.h"
 
@@ -563,11 +564,7 @@ static const char *find_candidate(const char *p, const char *end) {
 }
 
 static unsigned scan_threads(const tv_open_opts_t *opts) {
-  if (opts && opts->threads) return opts->threads;
-  const char *env = getenv("TRACEVIEW_THREADS");
-  if (env && atoi(env) > 0) return (unsigned)atoi(env);
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (unsigned)n : 1;
+  return opts && opts->threads ? opts->threads : tv_pool_threads();
 }
 
 /* Appends builder b to the later-chunk builders (taking it). */

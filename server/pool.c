@@ -30,8 +30,10 @@ static void *pool_worker(void *arg) {
 }
 
 unsigned tv_pool_threads(void) {
+  /* Unset, 0 or not a number: the cores (the chunk scan and the pools agree). */
   const char *env = getenv("TRACEVIEW_THREADS");
-  long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+  long n = env && *env ? strtol(env, NULL, 10) : 0;
+  if (n < 1) n = sysconf(_SC_NPROCESSORS_ONLN);
   return n < 1 ? 1 : n > TV_POOL_MAX_THREADS ? TV_POOL_MAX_THREADS : (unsigned)n;
 }
 

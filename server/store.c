@@ -82,11 +82,13 @@ static int grow_columns(size_t *cap, size_t need, void **cols[], const size_t si
   ((n) < (cap) ? 0 : grow_columns(&(cap), (n) + 1, (void **[]){(void **)&(arr)}, \
                                   (size_t[]){sizeof *(arr)}, 1))
 
-#define SLICE_COLUMNS(s)                                                   \
-  (void **[]){(void **)&(s)->start_ns, (void **)&(s)->dur_ns,                \
-              (void **)&(s)->name, (void **)&(s)->detail, (void **)&(s)->off_lo, \
-              (void **)&(s)->off_hi, (void **)&(s)->cat, (void **)&(s)->depth},  \
-      (size_t[]){8, 8, 4, 4, 4, 1, 2, 2}, 8
+/* The slice columns, the one list of them (depth last: gather_slices). */
+#define SLICE_COLUMN_PTRS(s)                                                    \
+  (void **)&(s)->start_ns, (void **)&(s)->dur_ns, (void **)&(s)->name,          \
+      (void **)&(s)->detail, (void **)&(s)->off_lo, (void **)&(s)->off_hi,      \
+      (void **)&(s)->cat, (void **)&(s)->depth
+#define SLICE_COLUMN_SIZES 8, 8, 4, 4, 4, 1, 2, 2
+#define SLICE_COLUMNS(s) (void **[]){SLICE_COLUMN_PTRS(s)}, (size_t[]){SLICE_COLUMN_SIZES}, 8
 #define INSTANT_COLUMNS(s)                                                          \
   (void **[]){(void **)&(s)->ts_ns, (void **)&(s)->name, (void **)&(s)->off},       \
       (size_t[]){8, 4, 8}, 3
@@ -788,17 +790,14 @@ static int gather_column(void *colp, size_t sz, const uint32_t *order, size_t n)
 /* Puts the slice columns in order; with nested, depth too (before nesting
  * it holds nothing yet). Columns are exactly n rows after. */
 static int gather_slices(tv_slices_t *s, const uint32_t *order, bool nested) {
-  size_t n = s->n;
-  int rc = gather_column(&s->start_ns, 8, order, n);
-  if (rc == 0) rc = gather_column(&s->dur_ns, 8, order, n);
-  if (rc == 0) rc = gather_column(&s->name, 4, order, n);
-  if (rc == 0) rc = gather_column(&s->detail, 4, order, n);
-  if (rc == 0) rc = gather_column(&s->off_lo, 4, order, n);
-  if (rc == 0) rc = gather_column(&s->off_hi, 1, order, n);
-  if (rc == 0) rc = gather_column(&s->cat, 2, order, n);
-  if (rc == 0 && nested) rc = gather_column(&s->depth, 2, order, n);
+  void **cols[] = {SLICE_COLUMN_PTRS(s)};
+  static const size_t sizes[] = {SLICE_COLUMN_SIZES};
+  /* depth is the last column */
+  size_t ncols = sizeof sizes / sizeof *sizes - (nested ? 0 : 1);
+  int rc = 0;
+  for (size_t c = 0; c < ncols && rc == 0; c++) rc = gather_column(cols[c], sizes[c], order, s->n);
   /* Ungathered columns are at least n rows: n is a safe capacity. */
-  if (rc == 0) s->cap = n;
+  if (rc == 0) s->cap = s->n;
   return rc;
 }
 

@@ -13,7 +13,8 @@
  * being answered meanwhile get the cores first; the caller only waits. */
 #define TV_POOL_BACKGROUND 1u
 
-/** threads a pool uses: $TRACEVIEW_THREADS, else the online cores (1..64) */
+/** threads a pool uses, and chunks the indexer scans: $TRACEVIEW_THREADS when
+ *  it is a number >= 1, else the online cores (1..64) */
 unsigned tv_pool_threads(void);
 
 /** runs run(ctx, j) for every j in [0, n_jobs) on up to tv_pool_threads()
